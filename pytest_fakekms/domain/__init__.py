@@ -1,0 +1,1 @@
+"""The backend's domain: accounts, regions, keys, aliases, key states, quotas."""

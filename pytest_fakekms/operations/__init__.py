@@ -1,0 +1,1 @@
+"""One small function per KMS operation, registered by name."""

@@ -1,0 +1,1 @@
+"""Key-policy documents: parse, validate, evaluate, re-serialize. No botocore here."""

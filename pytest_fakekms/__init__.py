@@ -1,0 +1,1 @@
+"""pytest-fakekms: an in-process, stateful fake of AWS KMS for pytest."""

@@ -28,6 +28,7 @@ PROTOCOL_ERRORS: frozenset[str] = frozenset(
         "ThrottlingException",
         "AccessDeniedException",
         "UnrecognizedClientException",
+        "UnknownOperationException",
     }
 )
 
@@ -104,8 +105,8 @@ def aliases_not_supported() -> KMSError:
 
 
 def alias_not_found(alias_arn: str) -> KMSError:
-    """An alias that does not exist (same shape as the key message)."""
-    return KMSError("NotFoundException", f"Alias '{alias_arn}' does not exist")
+    """``Alias <alias-arn> is not found.`` (real-AWS output quoted in sigstore/cosign#1474)."""
+    return KMSError("NotFoundException", f"Alias {alias_arn} is not found.")
 
 
 def malformed_policy(message: str) -> KMSError:
@@ -113,10 +114,14 @@ def malformed_policy(message: str) -> KMSError:
     return KMSError("MalformedPolicyDocumentException", message)
 
 
-def unsupported_operation(operation: str) -> KMSError:
-    """An operation the fake does not implement: never a silent success."""
+def not_implemented(operation: str) -> KMSError:
+    """An operation the fake does not implement: never a silent success.
+
+    ``UnknownOperationException`` is the protocol-level code AWS JSON services give
+    for a target they do not serve; it is not retried and every operation may get it.
+    """
     return KMSError(
-        "UnsupportedOperationException",
+        "UnknownOperationException",
         f"pytest-fakekms does not implement {operation} yet.",
     )
 

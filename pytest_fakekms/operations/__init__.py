@@ -1,1 +1,13 @@
-"""One small function per KMS operation, registered by name."""
+"""One small function per KMS operation, registered by name in :data:`base.OPERATIONS`."""
+
+from __future__ import annotations
+
+import importlib
+
+_MODULES = ("keys", "aliases", "policies", "lifecycle", "tags")
+
+
+def load_all() -> None:
+    """Import every operation module so each registers its operations."""
+    for name in _MODULES:
+        importlib.import_module(f"pytest_fakekms.operations.{name}")

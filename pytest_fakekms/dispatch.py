@@ -1,0 +1,174 @@
+"""The one path every request takes, in-process or over HTTP.
+
+decode -> validate against botocore's model -> planned faults -> operation (under
+the backend lock) -> encode -> record. Both front doors (the botocore hook and
+the HTTP server) call :meth:`Dispatcher.handle` with raw request parts and get
+raw response parts back, so a request gives the same bytes either way.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pytest_fakekms import errors, protocol, validation
+from pytest_fakekms.errors import KMSError
+from pytest_fakekms.operations import load_all
+from pytest_fakekms.operations.base import OPERATIONS, Context
+from pytest_fakekms.recorder import Call
+from pytest_fakekms.state import FakeState, account_of, find_key
+
+_KEY_MEMBERS = ("KeyId", "TargetKeyId", "SourceKeyId", "DestinationKeyId")
+
+
+class Dispatcher:
+    """Answers raw KMS requests for one fake."""
+
+    def __init__(self, state: FakeState) -> None:
+        load_all()
+        self.state = state
+
+    def handle(
+        self,
+        url: str,
+        headers: Mapping[str, Any],
+        body: bytes | str | None,
+        *,
+        transport: str = "in-process",
+        backoff: float = 0.0,
+    ) -> protocol.WireResponse:
+        """Answer one request and record it as a :class:`Call`."""
+        state = self.state
+        try:
+            request = protocol.decode(url, headers, body)
+        except KMSError as error:
+            return self._answer_undecodable(headers, error, transport, backoff)
+        region = request.region or state.region
+        caller = state.caller_for(request.access_key_id)
+        ctx = Context(
+            state=state,
+            operation=request.operation,
+            region=region,
+            account_id=account_of(caller) or state.account_id,
+            caller=caller,
+        )
+        params: dict[str, Any] = request.params
+        injected = False
+        result: dict[str, Any] | None = None
+        try:
+            params = validation.validate_request(request.operation, request.params)
+            fault = self._fault_for(ctx, params)
+            if fault is not None:
+                injected = True
+                raise fault
+            implementation = OPERATIONS.get(request.operation)
+            if implementation is None:
+                raise errors.not_implemented(request.operation)
+            with state.backend.lock:
+                result = implementation(ctx, params)
+            response = protocol.encode_result(_wire(result))
+            error: KMSError | None = None
+        except KMSError as caught:
+            error = caught
+            response = protocol.encode_error(caught)
+        self._record(ctx, params, request.attempt, result, error, response.status,
+                     injected, backoff, transport)  # fmt: skip
+        return response
+
+    def _fault_for(self, ctx: Context, params: dict[str, Any]) -> KMSError | None:
+        if not self.state.faults:
+            return None
+
+        def names_key(identifier: str) -> bool:
+            try:
+                target = find_key(
+                    self.state, identifier, account_id=ctx.account_id, region=ctx.region
+                ).key_id
+            except KeyError:
+                return False
+            return any(
+                self._resolves_to(ctx, params[m], target) for m in _KEY_MEMBERS if m in params
+            )
+
+        for fault in self.state.faults:
+            error = fault.check(ctx.operation, names_key)
+            if error is not None:
+                if fault.latency:
+                    self.state.clock.advance(fault.latency)
+                return error
+        return None
+
+    def _resolves_to(self, ctx: Context, identifier: object, key_id: str) -> bool:
+        if not isinstance(identifier, str):
+            return False
+        try:
+            found = find_key(self.state, identifier, account_id=ctx.account_id, region=ctx.region)
+        except KeyError:
+            return False
+        return found.key_id == key_id
+
+    def _record(
+        self,
+        ctx: Context,
+        params: dict[str, Any],
+        attempt: int,
+        result: dict[str, Any] | None,
+        error: KMSError | None,
+        status: int,
+        injected: bool,
+        backoff: float,
+        transport: str,
+    ) -> None:
+        self.state.recorder.record(
+            Call(
+                operation=ctx.operation,
+                params=params,
+                response=result if error is None else None,
+                error=error.code if error else None,
+                error_message=error.message if error else None,
+                http_status=status,
+                region=ctx.region,
+                account_id=ctx.account_id,
+                caller=ctx.caller,
+                attempt=attempt,
+                at=self.state.clock.now(),
+                injected=injected,
+                backoff=backoff,
+                key_id=ctx.key_id,
+                transport=transport,
+            )
+        )
+
+    def _answer_undecodable(
+        self, headers: Mapping[str, Any], error: KMSError, transport: str, backoff: float
+    ) -> protocol.WireResponse:
+        try:
+            operation = protocol.operation_of(headers)
+        except KMSError:
+            operation = "<unknown>"
+        state = self.state
+        ctx = Context(state, operation, state.region, state.account_id, state.caller)
+        response = protocol.encode_error(error)
+        self._record(ctx, {}, 1, None, error, response.status, False, backoff, transport)
+        return response
+
+
+def _wire(value: Any) -> Any:
+    """Operation results use bytes and datetimes; the wire wants base64 and epoch seconds."""
+    if isinstance(value, dict):
+        return {k: _wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_wire(v) for v in value]
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, dt.datetime):
+        return value.timestamp()
+    return value
+
+
+def dumps(value: Any) -> str:
+    """JSON for debugging output, with bytes and datetimes made readable."""
+    return json.dumps(_wire(value), default=str)

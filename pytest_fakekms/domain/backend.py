@@ -1,0 +1,101 @@
+"""The backend: accounts -> Regions -> keys and aliases, under one lock.
+
+The backend stores state and answers look-ups; it never decides whether a
+request is allowed (that is the operations' job, with the key-state table and
+the policy engine). Scheduled deletions complete when the virtual clock passes
+their DeletionDate: the key and every alias pointing to it disappear
+(kms-facts §7.2).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import threading
+import uuid
+
+from pytest_fakekms import errors
+from pytest_fakekms.clock import VirtualClock
+from pytest_fakekms.domain.identifiers import KeyRef, alias_arn, key_arn
+from pytest_fakekms.domain.keys import KeyRecord
+from pytest_fakekms.domain.keystates import KeyState
+
+
+@dataclasses.dataclass
+class AliasRecord:
+    """An alias: a name in one account and Region pointing at one key."""
+
+    name: str
+    arn: str
+    target_key_id: str
+    creation_date: dt.datetime
+    last_updated_date: dt.datetime
+
+
+@dataclasses.dataclass
+class RegionStore:
+    """The keys and aliases of one account in one Region."""
+
+    keys: dict[str, KeyRecord] = dataclasses.field(default_factory=dict)
+    aliases: dict[str, AliasRecord] = dataclasses.field(default_factory=dict)
+
+    def aliases_of(self, key_id: str) -> list[AliasRecord]:
+        """The aliases that point at ``key_id``."""
+        return [a for a in self.aliases.values() if a.target_key_id == key_id]
+
+
+class Backend:
+    """All state of one fake. Mutate only while holding :attr:`lock`."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        self.clock = clock
+        self.lock = threading.RLock()
+        self._stores: dict[tuple[str, str], RegionStore] = {}
+        clock.on_advance(self._complete_due_deletions)
+
+    def store(self, account_id: str, region: str) -> RegionStore:
+        """The store for an account and Region, created on first use."""
+        store = self._stores.get((account_id, region))
+        if store is None:
+            store = self._stores[(account_id, region)] = RegionStore()
+        return store
+
+    def stores(self) -> list[tuple[tuple[str, str], RegionStore]]:
+        """Every (account, Region) store that exists."""
+        return list(self._stores.items())
+
+    def new_key_id(self, multi_region: bool) -> str:
+        """A fresh key id: a UUID, or ``mrk-`` + 32 hex digits for multi-Region keys."""
+        return f"mrk-{uuid.uuid4().hex}" if multi_region else str(uuid.uuid4())
+
+    def add_key(self, record: KeyRecord) -> None:
+        """Store a new key."""
+        self.store(record.account_id, record.region).keys[record.key_id] = record
+
+    def find(self, ref: KeyRef) -> KeyRecord:
+        """The key ``ref`` names, or AWS's NotFoundException."""
+        store = self.store(ref.account_id, ref.region)
+        if ref.kind == "alias":
+            alias = store.aliases.get(ref.name)
+            if alias is None:
+                raise errors.alias_not_found(alias_arn(ref.region, ref.account_id, ref.name))
+            return store.keys[alias.target_key_id]
+        record = store.keys.get(ref.name)
+        if record is None:
+            raise errors.not_found(key_arn(ref.region, ref.account_id, ref.name))
+        return record
+
+    def delete_key(self, record: KeyRecord) -> None:
+        """Remove a key and every alias that points at it."""
+        store = self.store(record.account_id, record.region)
+        store.keys.pop(record.key_id, None)
+        for alias in store.aliases_of(record.key_id):
+            del store.aliases[alias.name]
+
+    def _complete_due_deletions(self, now: dt.datetime) -> None:
+        with self.lock:
+            for _, store in self.stores():
+                for record in list(store.keys.values()):
+                    due = record.deletion_date
+                    if record.state is KeyState.PENDING_DELETION and due and due <= now:
+                        self.delete_key(record)

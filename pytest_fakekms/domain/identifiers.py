@@ -1,0 +1,123 @@
+"""Key identifiers: which forms an operation accepts and how each one is read.
+
+A KMS request names a key in one of four forms: key id (a UUID, or ``mrk-`` and 32
+hex digits for multi-Region keys), key ARN, alias name (``alias/x``) or alias ARN.
+:func:`parse_key_identifier` turns the raw string into a :class:`KeyRef` or the
+precise AWS error (kms-facts §0 rows 2-8, api.md §7); the backend then looks the
+reference up. Which operations take alias forms, and which work across accounts,
+is data below, read off the ``KeyId`` documentation of botocore's model (a test
+checks the two against each other).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from pytest_fakekms import errors
+
+#: Operation members that accept an alias name or alias ARN (botocore KeyId docs).
+ALIAS_MEMBERS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("Decrypt", "KeyId"), ("DeriveSharedSecret", "KeyId"), ("DescribeKey", "KeyId"),
+        ("Encrypt", "KeyId"), ("GenerateDataKey", "KeyId"), ("GenerateDataKeyPair", "KeyId"),
+        ("GenerateDataKeyPairWithoutPlaintext", "KeyId"),
+        ("GenerateDataKeyWithoutPlaintext", "KeyId"), ("GetKeyLastUsage", "KeyId"),
+        ("GetPublicKey", "KeyId"), ("ReEncrypt", "SourceKeyId"),
+        ("ReEncrypt", "DestinationKeyId"), ("Sign", "KeyId"), ("Verify", "KeyId"),
+    }
+)  # fmt: skip
+
+#: Operations documented "Cross-account use: Yes" (botocore model documentation).
+CROSS_ACCOUNT_OPERATIONS: frozenset[str] = frozenset(
+    {
+        "CreateGrant", "Decrypt", "DeriveSharedSecret", "DescribeKey", "Encrypt",
+        "GenerateDataKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext",
+        "GenerateDataKeyWithoutPlaintext", "GenerateMac", "GetKeyRotationStatus",
+        "GetPublicKey", "ListGrants", "ReEncrypt", "RetireGrant", "RevokeGrant", "Sign",
+        "Verify", "VerifyMac",
+    }
+)  # fmt: skip
+
+_KEY_ID = re.compile(
+    r"(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|mrk-[0-9a-fA-F]{32})"
+)
+_ARN = re.compile(
+    r"arn:(?P<partition>aws(?:-cn|-us-gov|-iso|-iso-b)?):kms:(?P<region>[a-z0-9-]+):"
+    r"(?P<account>\d{12}):(?P<kind>key|alias)/(?P<name>.+)"
+)
+_ALIAS_NAME = re.compile(r"alias/[a-zA-Z0-9/_-]+")
+
+
+@dataclasses.dataclass(frozen=True)
+class KeyRef:
+    """A parsed key identifier: where to look and what for."""
+
+    kind: str  # "key" or "alias"
+    name: str  # key id, or alias name with its "alias/" prefix
+    account_id: str
+    region: str
+    partition: str = "aws"
+
+
+def is_key_id(value: str) -> bool:
+    """True for a well-formed key id (UUID with dashes, or ``mrk-`` + 32 hex)."""
+    return _KEY_ID.fullmatch(value) is not None
+
+
+def partition_for(region: str) -> str:
+    """The ARN partition a Region belongs to."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def key_arn(region: str, account_id: str, key_id: str) -> str:
+    """``arn:<partition>:kms:<region>:<account>:key/<key-id>``."""
+    return f"arn:{partition_for(region)}:kms:{region}:{account_id}:key/{key_id}"
+
+
+def alias_arn(region: str, account_id: str, alias_name: str) -> str:
+    """``arn:<partition>:kms:<region>:<account>:alias/<name>``."""
+    return f"arn:{partition_for(region)}:kms:{region}:{account_id}:{alias_name}"
+
+
+def parse_key_identifier(
+    value: str, *, operation: str, member: str, account_id: str, region: str
+) -> KeyRef:
+    """Read ``value`` as ``operation``'s ``member`` would, for a caller in account/region."""
+    allows_alias = (operation, member) in ALIAS_MEMBERS
+    if value.startswith("arn:"):
+        return _parse_arn(value, operation, allows_alias, account_id, region)
+    if value.startswith("alias/") and allows_alias:
+        return KeyRef("alias", value, account_id, region, partition_for(region))
+    if not is_key_id(value):
+        raise errors.invalid_key_id(value)  # kms-facts §0 rows 3 and 6
+    return KeyRef("key", value, account_id, region, partition_for(region))
+
+
+def _parse_arn(
+    value: str, operation: str, allows_alias: bool, account_id: str, region: str
+) -> KeyRef:
+    match = _ARN.fullmatch(value)
+    if match is None:
+        raise errors.invalid_arn(value)  # api.md §7 (guess)
+    if match["kind"] == "alias" and not allows_alias:
+        raise errors.aliases_not_supported()  # kms-facts §0 row 7
+    if match["region"] != region:
+        raise errors.invalid_arn_region(match["region"])  # kms-facts §0 row 4, VERIFIED
+    if match["account"] != account_id and operation not in CROSS_ACCOUNT_OPERATIONS:
+        raise errors.not_found(value)  # api.md §7 (guess)
+    if match["kind"] == "key":
+        if not is_key_id(match["name"]):
+            raise errors.invalid_arn(value)
+        return KeyRef("key", match["name"], match["account"], region, match["partition"])
+    return KeyRef("alias", f"alias/{match['name']}", match["account"], region, match["partition"])
+
+
+def is_alias_name(value: str) -> bool:
+    """True for ``alias/`` followed by the characters AWS allows in alias names."""
+    return _ALIAS_NAME.fullmatch(value) is not None

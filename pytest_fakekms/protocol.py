@@ -1,0 +1,134 @@
+"""The KMS wire protocol (awsJson1_1), both ways: bytes in, :class:`Request`; result, bytes out.
+
+A request is ``POST /`` with ``X-Amz-Target: TrentService.<Operation>`` and a JSON
+body (kms-facts §5.1). The Region comes from the SigV4 credential scope of the
+``Authorization`` header, else from the host (``kms.<region>.amazonaws.com``);
+the access key id from the same header picks the caller. Responses are JSON
+with an ``x-amzn-RequestId`` header; errors are ``{"__type": code, "message":
+text}`` with the status from the error catalogue (kms-facts §5.2-5.3). No
+botocore here: the interceptor and the HTTP server both speak through this module.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from pytest_fakekms.errors import KMSError
+
+TARGET_PREFIX = "TrentService."
+CONTENT_TYPE = "application/x-amz-json-1.1"
+
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
+_HOST_REGION = re.compile(r"kms(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com")
+_ATTEMPT = re.compile(r"attempt=(\d+)")
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """A decoded KMS request."""
+
+    operation: str
+    params: dict[str, Any]
+    region: str | None
+    access_key_id: str | None
+    attempt: int
+
+
+@dataclasses.dataclass(frozen=True)
+class WireResponse:
+    """What goes back on the wire."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def _header(headers: Mapping[str, Any], name: str) -> str | None:
+    value = headers.get(name)
+    if value is None:
+        lowered = name.lower()
+        for key, candidate in headers.items():
+            if key.lower() == lowered:
+                value = candidate
+                break
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return value
+
+
+def operation_of(headers: Mapping[str, Any]) -> str:
+    """The operation named by ``X-Amz-Target``, or an error saying what is wrong with it."""
+    target = _header(headers, "X-Amz-Target")
+    if not target:
+        raise KMSError("UnknownOperationException", "Missing X-Amz-Target header.")
+    if not target.startswith(TARGET_PREFIX):
+        raise KMSError("UnknownOperationException", f"Unknown target: {target}")
+    return target[len(TARGET_PREFIX) :]
+
+
+def decode(url: str, headers: Mapping[str, Any], body: bytes | str | None) -> Request:
+    """Decode one HTTP request into a :class:`Request` (SerializationException on bad JSON)."""
+    operation = operation_of(headers)
+    access_key_id, region = _credentials(headers)
+    if region is None:
+        match = _HOST_REGION.search(url)
+        region = match.group(1) if match else None
+    attempt_header = _header(headers, "amz-sdk-request") or ""
+    attempt_match = _ATTEMPT.search(attempt_header)
+    params = _decode_body(body)
+    return Request(
+        operation=operation,
+        params=params,
+        region=region,
+        access_key_id=access_key_id,
+        attempt=int(attempt_match.group(1)) if attempt_match else 1,
+    )
+
+
+def _credentials(headers: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    authorization = _header(headers, "Authorization")
+    if authorization:
+        match = _CREDENTIAL.search(authorization)
+        if match:
+            return match.group(1), match.group(2)
+    return None, None
+
+
+def _decode_body(body: bytes | str | None) -> dict[str, Any]:
+    if not body:
+        return {}
+    try:
+        params = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise KMSError("SerializationException", "Unable to parse the request body as JSON.") from None
+    if not isinstance(params, dict):
+        raise KMSError("SerializationException", "The request body must be a JSON object.")
+    return params
+
+
+def _headers(length: int) -> dict[str, str]:
+    return {
+        "x-amzn-RequestId": str(uuid.uuid4()),
+        "Content-Type": CONTENT_TYPE,
+        "Content-Length": str(length),
+    }
+
+
+def encode_result(result: Mapping[str, Any]) -> WireResponse:
+    """A successful response: HTTP 200 and the output members as JSON (``{}`` when none)."""
+    body = json.dumps(result, separators=(",", ":")).encode()
+    return WireResponse(200, _headers(len(body)), body)
+
+
+def encode_error(error: KMSError) -> WireResponse:
+    """An error response: ``{"__type": code, "message": text}`` with the catalogue's status."""
+    payload: dict[str, str] = {"__type": error.code}
+    if error.message is not None:
+        payload["message"] = error.message
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    return WireResponse(error.status, _headers(len(body)), body)

@@ -15,7 +15,7 @@ from pytest_fakekms.operations.base import Context, Params, Result, operation
 
 def _transition(ctx: Context, params: Params) -> Result:
     record = ctx.key(params)
-    record.state = next_state(ctx.operation, record.state)
+    record.state = next_state(ctx.operation, record.state, key_arn=record.arn)
     return {}
 
 
@@ -30,7 +30,7 @@ def schedule_key_deletion(ctx: Context, params: Params) -> Result:
     window = params.get("PendingWindowInDays", 30)
     if not 7 <= window <= 30:
         raise errors.validation(errors.PENDING_WINDOW_MESSAGE)  # kms-facts §7.2, VERIFIED
-    record.state = next_state(ctx.operation, record.state)
+    record.state = next_state(ctx.operation, record.state, key_arn=record.arn)
     record.pending_window_days = window
     result: Result = {
         "KeyId": record.arn,
@@ -47,7 +47,7 @@ def schedule_key_deletion(ctx: Context, params: Params) -> Result:
 def cancel_key_deletion(ctx: Context, params: Params) -> Result:
     """Back to Disabled, never to the state before (kms-facts §3.1)."""
     record = ctx.key(params)
-    record.state = next_state(ctx.operation, record.state)
+    record.state = next_state(ctx.operation, record.state, key_arn=record.arn)
     record.deletion_date = None
     record.pending_window_days = None
     return {"KeyId": record.arn}

@@ -1,0 +1,180 @@
+"""Key material: the secret behind one version of a KMS key.
+
+A KMS key owns a list of :class:`Material` values, oldest first; the last one is
+current. Rotation appends a new one with the next ``version``; ciphertext blobs
+name the version they were made with, so old material keeps decrypting (see
+``symmetric.py``). Nothing here is generated until :func:`new_material` is called,
+and callers call it on a key's first cryptographic use: symmetric and HMAC
+material is 32-64 random bytes, but an RSA_4096 key takes about a second.
+
+What each key spec holds:
+
+* ``SYMMETRIC_DEFAULT``: 32 random bytes, an AES-256-GCM key (CreateKey KeySpec
+  docs: "a 256-bit AES-GCM key").
+* ``HMAC_224/256/384/512``: 28/32/48/64 random bytes. The developer guide says an
+  HMAC key spec's length determines its MAC algorithm (``hmac.md``, key specs for
+  HMAC keys), so the spec's number is taken as the key length in bits.
+* RSA, ECC (NIST P-256/384/521, secp256k1), Ed25519 and ML-DSA specs: a private key
+  object from ``cryptography`` (RSA with e = 65537).
+* ``SM2``: not generated; it exists only in the AWS China Regions.
+
+``material_id`` has AWS's ``CurrentKeyMaterialId`` format, 64 lowercase hex
+characters (kms-facts §7.1); the fake draws it at random.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from typing import TYPE_CHECKING
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+from pytest_fakekms.crypto.specs import ALL_KEY_SPECS, MAC, unsupported_key_spec
+from pytest_fakekms.errors import KMSError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import mldsa
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+    MLDSAKeyClass = (
+        type[mldsa.MLDSA44PrivateKey]
+        | type[mldsa.MLDSA65PrivateKey]
+        | type[mldsa.MLDSA87PrivateKey]
+    )
+
+SYMMETRIC_KEY_BYTES = 32
+HMAC_KEY_BYTES: dict[str, int] = {spec: int(spec[-3:]) // 8 for spec in MAC}
+RSA_KEY_BITS: dict[str, int] = {"RSA_2048": 2048, "RSA_3072": 3072, "RSA_4096": 4096}
+EC_CURVES: dict[str, ec.EllipticCurve] = {
+    "ECC_NIST_P256": ec.SECP256R1(),
+    "ECC_NIST_P384": ec.SECP384R1(),
+    "ECC_NIST_P521": ec.SECP521R1(),
+    "ECC_SECG_P256K1": ec.SECP256K1(),
+}
+ML_DSA_SPECS = ("ML_DSA_44", "ML_DSA_65", "ML_DSA_87")
+RSA_PUBLIC_EXPONENT = 65537
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class Material:
+    """One version of a key's material: secret bytes (symmetric/HMAC) or a private key."""
+
+    key_spec: str
+    version: int
+    material_id: str
+    secret: bytes = b""
+    private_key: PrivateKeyTypes | None = None
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"Material({self.key_spec!r}, version={self.version}, id={self.material_id[:8]}...)"
+
+
+def new_material_id() -> str:
+    """A fresh identifier in AWS's CurrentKeyMaterialId format (64 lowercase hex chars)."""
+    return secrets.token_hex(32)
+
+
+def new_material(key_spec: str, version: int = 1) -> Material:
+    """Generate material for ``key_spec``; raises KMSError for specs the fake cannot make."""
+    if key_spec == "SYMMETRIC_DEFAULT":
+        return _secret(key_spec, version, secrets.token_bytes(SYMMETRIC_KEY_BYTES))
+    if key_spec in HMAC_KEY_BYTES:
+        return _secret(key_spec, version, secrets.token_bytes(HMAC_KEY_BYTES[key_spec]))
+    return _private(key_spec, version, generate_private_key(key_spec))
+
+
+def generate_private_key(key_spec: str) -> PrivateKeyTypes:
+    """A new private key for an asymmetric key spec (also used for data key pairs)."""
+    if key_spec in RSA_KEY_BITS:
+        return rsa.generate_private_key(RSA_PUBLIC_EXPONENT, RSA_KEY_BITS[key_spec])
+    if key_spec in EC_CURVES:
+        return ec.generate_private_key(EC_CURVES[key_spec])
+    if key_spec == "ECC_NIST_EDWARDS25519":
+        return ed25519.Ed25519PrivateKey.generate()
+    if key_spec in ML_DSA_SPECS:
+        return _generate_ml_dsa(key_spec)
+    if key_spec in ALL_KEY_SPECS and key_spec != "SYMMETRIC_DEFAULT" and key_spec not in MAC:
+        raise unsupported_key_spec(key_spec)
+    raise ValueError(f"{key_spec!r} is not an asymmetric KMS key spec")
+
+
+def material_from_bytes(
+    key_spec: str, data: bytes, *, version: int = 1, material_id: str | None = None
+) -> Material:
+    """Material from given bytes: the raw key for symmetric/HMAC specs, a DER PKCS#8
+    private key for asymmetric ones. For imported key material and for tests that
+    need known keys. Raises ValueError when ``data`` does not fit ``key_spec``."""
+    material_id = material_id or new_material_id()
+    if key_spec == "SYMMETRIC_DEFAULT":
+        if len(data) != SYMMETRIC_KEY_BYTES:
+            raise ValueError(f"SYMMETRIC_DEFAULT material must be 32 bytes, got {len(data)}")
+        return Material(key_spec, version, material_id, secret=bytes(data))
+    if key_spec in HMAC_KEY_BYTES:
+        if not data:
+            raise ValueError("HMAC key material must not be empty")
+        return Material(key_spec, version, material_id, secret=bytes(data))
+    key = _load_private_key(data)
+    if key_spec_of(key) != key_spec:
+        raise ValueError(f"the private key is a {key_spec_of(key)} key, not {key_spec}")
+    return Material(key_spec, version, material_id, private_key=key)
+
+
+def key_spec_of(key: PrivateKeyTypes) -> str | None:
+    """The KMS key spec a private key belongs to, or None if KMS has no such spec."""
+    if isinstance(key, rsa.RSAPrivateKey):
+        return next((s for s, bits in RSA_KEY_BITS.items() if bits == key.key_size), None)
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return next((s for s, c in EC_CURVES.items() if c.name == key.curve.name), None)
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return "ECC_NIST_EDWARDS25519"
+    return _ml_dsa_spec_of(key)
+
+
+def _secret(key_spec: str, version: int, secret: bytes) -> Material:
+    return Material(key_spec, version, new_material_id(), secret=secret)
+
+
+def _private(key_spec: str, version: int, key: PrivateKeyTypes) -> Material:
+    return Material(key_spec, version, new_material_id(), private_key=key)
+
+
+def _load_private_key(data: bytes) -> PrivateKeyTypes:
+    try:
+        return load_der_private_key(data, password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise ValueError(f"not a DER PKCS#8 private key: {exc}") from exc
+
+
+def _ml_dsa_classes() -> dict[str, MLDSAKeyClass]:
+    """ML-DSA key classes by spec; ``cryptography`` added the module in a recent release."""
+    try:
+        from cryptography.hazmat.primitives.asymmetric import mldsa
+    except ImportError:
+        return {}
+    return {
+        "ML_DSA_44": mldsa.MLDSA44PrivateKey,
+        "ML_DSA_65": mldsa.MLDSA65PrivateKey,
+        "ML_DSA_87": mldsa.MLDSA87PrivateKey,
+    }
+
+
+def _generate_ml_dsa(key_spec: str) -> PrivateKeyTypes:
+    key_class = _ml_dsa_classes().get(key_spec)
+    try:
+        if key_class is None:
+            raise UnsupportedAlgorithm("no ML-DSA support in this cryptography release")
+        return key_class.generate()
+    except UnsupportedAlgorithm as exc:
+        raise KMSError(
+            "UnsupportedOperationException",
+            f"pytest-fakekms cannot create {key_spec} keys here: the installed cryptography "
+            f"package or its OpenSSL lacks ML-DSA ({exc}). cryptography 48 with OpenSSL >= 3.5 "
+            "has it.",
+        ) from exc
+
+
+def _ml_dsa_spec_of(key: PrivateKeyTypes) -> str | None:
+    return next((s for s, cls in _ml_dsa_classes().items() if isinstance(key, cls)), None)

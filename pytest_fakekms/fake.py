@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -65,6 +66,7 @@ class FakeKMS:
             self._state.quotas.update(dict(quotas))
         self._dispatcher = Dispatcher(self._state)
         self._server: Any = None
+        self._saved_env: dict[str, str | None] = {}
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -73,6 +75,7 @@ class FakeKMS:
         from pytest_fakekms import interceptor
 
         interceptor.install(self._dispatcher)
+        self._saved_env = _set_default_env(self.region)
         return self
 
     def stop(self) -> None:
@@ -83,6 +86,8 @@ class FakeKMS:
             self._server.stop()
             self._server = None
         interceptor.uninstall(self._dispatcher)
+        _restore_env(self._saved_env)
+        self._saved_env = {}
 
     def __enter__(self) -> FakeKMS:
         return self.start()
@@ -238,7 +243,9 @@ class FakeKMS:
         """Every policy that was in force on the key, oldest first."""
         return self._state.history.versions(self._key_id(key))
 
-    def assert_policy_history(self, key: KeyLike, expected: Sequence[Mapping[str, Any] | str]) -> None:
+    def assert_policy_history(
+        self, key: KeyLike, expected: Sequence[Mapping[str, Any] | str]
+    ) -> None:
         """Assert the key's policy history equals ``expected`` (compared as JSON values)."""
         __tracebackhide__ = True
         _assert_history(self.policy_history(key), list(expected))
@@ -321,6 +328,36 @@ class FakeKMS:
         from pytest_fakekms import interceptor
 
         return interceptor._active is self._dispatcher
+
+
+#: Set while a fake is active when the environment has none, so that
+#: ``boto3.client("kms")`` works in a test without credentials or a Region.
+#: Real credentials are left alone: nothing reaches AWS either way.
+_DEFAULT_ENV = {
+    "AWS_ACCESS_KEY_ID": "AKIAFAKEKMSTESTING00",
+    "AWS_SECRET_ACCESS_KEY": "fakekms-secret-access-key",
+}
+
+
+def _set_default_env(region: str) -> dict[str, str | None]:
+    saved: dict[str, str | None] = {}
+    wanted = dict(_DEFAULT_ENV)
+    if os.environ.get("AWS_PROFILE") or os.environ.get("AWS_ACCESS_KEY_ID"):
+        wanted = {}
+    if not (os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION")):
+        wanted["AWS_DEFAULT_REGION"] = region
+    for name, value in wanted.items():
+        saved[name] = os.environ.get(name)
+        os.environ[name] = value
+    return saved
+
+
+def _restore_env(saved: dict[str, str | None]) -> None:
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def _json(document: Mapping[str, Any]) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse
 from botocore.endpoint import Endpoint
-from botocore.utils import first_non_none_response
+from botocore.hooks import first_non_none_response
 
 from pytest_fakekms.dispatch import Dispatcher
 

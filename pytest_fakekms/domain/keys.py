@@ -10,7 +10,7 @@ import types
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_fakekms.domain.keyspecs import KEY_SPECS
+from pytest_fakekms.crypto.specs import metadata_algorithms
 from pytest_fakekms.domain.keystates import KeyState
 
 
@@ -57,7 +57,7 @@ class KeyRecord:
             meta["DeletionDate"] = self.deletion_date.timestamp()
         meta["Description"] = self.description
         meta["Enabled"] = self.state is KeyState.ENABLED  # kms-facts §3.1
-        meta.update(KEY_SPECS[self.key_spec].algorithms(self.key_usage))
+        meta.update(metadata_algorithms(self.key_spec, self.key_usage))
         meta.update(
             KeyId=self.key_id,
             KeyManager=self.key_manager,

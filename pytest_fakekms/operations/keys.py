@@ -7,7 +7,7 @@ import json
 from pytest_fakekms import errors
 from pytest_fakekms.domain.identifiers import key_arn, partition_for
 from pytest_fakekms.domain.keys import KeyRecord, new_material_id
-from pytest_fakekms.domain.keyspecs import KEY_SPECS
+from pytest_fakekms.crypto.specs import SUPPORTED_KEY_SPECS, key_usages, unsupported_key_spec
 from pytest_fakekms.domain.keystates import KeyState
 from pytest_fakekms.history import PolicyVersion
 from pytest_fakekms.operations.base import Context, Params, Result, operation
@@ -27,17 +27,17 @@ def _key_spec_and_usage(params: Params) -> tuple[str, str]:
         # Our wording; AWS documents the two members as mutually exclusive.
         raise errors.validation("You cannot specify KeySpec and CustomerMasterKeySpec together.")
     spec = params.get("KeySpec", params.get("CustomerMasterKeySpec", "SYMMETRIC_DEFAULT"))
-    info = KEY_SPECS[spec]
-    if not info.supported:
-        raise errors.KMSError(
-            "UnsupportedOperationException", f"pytest-fakekms does not support KeySpec {spec}."
-        )
+    if spec not in SUPPORTED_KEY_SPECS:
+        raise unsupported_key_spec(spec)
+    usages = key_usages(spec)
     usage = params.get("KeyUsage")
     if usage is None:
-        if spec != "SYMMETRIC_DEFAULT" and info.usages[0] != "ENCRYPT_DECRYPT":
+        # VERIFIED for HMAC (test_hmac_create_key_invalid_operations); RSA keys default to
+        # ENCRYPT_DECRYPT as the CreateKey documentation says.
+        if spec.startswith("HMAC_") or "ENCRYPT_DECRYPT" not in usages:
             raise errors.validation(KEY_USAGE_REQUIRED)
-        usage = info.usages[0]
-    if usage not in info.usages:
+        usage = "ENCRYPT_DECRYPT"
+    if usage not in usages:
         # Our wording (AWS's text for this case is not on record).
         raise errors.validation(f"KeyUsage {usage} is not compatible with KeySpec {spec}.")
     return spec, usage

@@ -1,0 +1,140 @@
+"""render_aws / default_policy: GetKeyPolicy's re-serialization (kms-facts §1.3, §2.2)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_fakekms.policy.render import default_policy, render_aws
+
+# Exact text from kms-facts §2.2 (VERIFIED: botocore GetKeyPolicy example, LocalStack snapshot,
+# CloudTrail example in the 2023 developer guide).
+DEFAULT_111122223333 = """{
+  "Version" : "2012-10-17",
+  "Id" : "key-default-1",
+  "Statement" : [ {
+    "Sid" : "Enable IAM User Permissions",
+    "Effect" : "Allow",
+    "Principal" : {
+      "AWS" : "arn:aws:iam::111122223333:root"
+    },
+    "Action" : "kms:*",
+    "Resource" : "*"
+  } ]
+}"""
+
+
+def test_default_policy_is_byte_exact() -> None:
+    """kms-facts §2.2: the default key policy text, byte for byte."""
+    assert default_policy("111122223333") == DEFAULT_111122223333
+
+
+def test_default_policy_partition_follows_the_region() -> None:
+    """kms-facts §2.2: ``arn:<partition>:iam::<account>:root``."""
+    text = default_policy("123456789012", partition="aws-cn")
+    assert '"AWS" : "arn:aws-cn:iam::123456789012:root"' in text
+    assert text == DEFAULT_111122223333.replace(
+        "arn:aws:iam::111122223333", "arn:aws-cn:iam::123456789012"
+    )
+
+
+def test_render_of_parsed_default_is_the_default() -> None:
+    """Re-rendering the parsed default policy reproduces it exactly."""
+    assert render_aws(json.loads(DEFAULT_111122223333)) == DEFAULT_111122223333
+
+
+def test_two_statements() -> None:
+    """Objects in an array: ``[ {`` … ``}, {`` … ``} ]`` (kms-facts §1.3, aws-cli #9456)."""
+    value = {"Statement": [{"Sid": "a"}, {"Sid": "b", "Action": ["kms:Encrypt", "kms:Decrypt"]}]}
+    assert render_aws(value) == (
+        "{\n"
+        '  "Statement" : [ {\n'
+        '    "Sid" : "a"\n'
+        "  }, {\n"
+        '    "Sid" : "b",\n'
+        '    "Action" : [ "kms:Encrypt", "kms:Decrypt" ]\n'
+        "  } ]\n"
+        "}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ({}, "{ }"),
+        ([], "[ ]"),
+        ({"a": {}}, '{\n  "a" : { }\n}'),
+        ({"a": []}, '{\n  "a" : [ ]\n}'),
+        ([[1, 2], [], [[3]]], "[ [ 1, 2 ], [ ], [ [ 3 ] ] ]"),
+        ([{}, {"k": 1}], '[ { }, {\n  "k" : 1\n} ]'),
+        (
+            {"a": [{"b": {"c": [1]}}]},
+            '{\n  "a" : [ {\n    "b" : {\n      "c" : [ 1 ]\n    }\n  } ]\n}',
+        ),
+        ([True, False, None], "[ true, false, null ]"),
+        ([0, -7, 12345678901234567890], "[ 0, -7, 12345678901234567890 ]"),
+        ([1.5, -0.25, 1e20], "[ 1.5, -0.25, 1e+20 ]"),
+        ("plain", '"plain"'),
+        (42, "42"),
+    ],
+    ids=repr,
+)
+def test_layout(value: object, text: str) -> None:
+    """Jackson DefaultPrettyPrinter layout: only objects indent; arrays stay inline."""
+    assert render_aws(value) == text
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ('say "hi"', '"say \\"hi\\""'),
+        ("back\\slash", '"back\\\\slash"'),
+        ("a/b", '"a/b"'),
+        ("line\nnext\ttab\rcr\bbs\fff", '"line\\nnext\\ttab\\rcr\\bbs\\fff"'),
+        ("\x00\x01\x1f", '"\\u0000\\u0001\\u001F"'),
+        ("\x7f", '"\x7f"'),
+        ("café ÿ ✓ 😀", '"café ÿ ✓ 😀"'),
+    ],
+    ids=["quote", "backslash", "slash", "short-escapes", "control", "del", "non-ascii"],
+)
+def test_string_escaping(raw: str, escaped: str) -> None:
+    """Jackson escapes ``"``, ``\\`` and control characters only (upper-case hex)."""
+    assert render_aws(raw) == escaped
+    assert render_aws({raw: raw}) == "{\n  " + escaped + " : " + escaped + "\n}"
+
+
+def test_unsupported_type_is_a_type_error() -> None:
+    """Only JSON values can be rendered: anything else is a programming error."""
+    with pytest.raises(TypeError, match="cannot write a set"):
+        render_aws({"a": {1}})
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_values)
+def test_render_round_trips(value: object) -> None:
+    """``json.loads(render_aws(v)) == v`` for any JSON value."""
+    assert json.loads(render_aws(value)) == value
+
+
+@settings(max_examples=100, deadline=None)
+@given(json_values)
+def test_render_is_idempotent_through_json(value: object) -> None:
+    """Rendering the re-parsed rendering gives the same text."""
+    text = render_aws(value)
+    assert render_aws(json.loads(text)) == text

@@ -1,0 +1,142 @@
+"""Interception (issue #2, point 2): every botocore KMS request in the process is answered
+in-process, whatever the client, Region, credentials or config; nothing else is touched."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from botocore.config import Config
+
+from pytest_fakekms import FakeKMS
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any attempt to open a connection fail loudly."""
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a connection was attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def test_client_created_before_the_fake_is_answered(
+    no_network: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    client = boto3.client("kms", region_name="eu-west-1")
+    with FakeKMS() as fake:
+        key = client.create_key()["KeyMetadata"]
+    assert key["Arn"].startswith("arn:aws:kms:eu-west-1:123456789012:key/")
+    assert fake.calls.one("CreateKey").region == "eu-west-1"
+
+
+def test_real_looking_credentials_and_no_network(
+    fake_kms: Any, no_network: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    client = boto3.Session().client("kms", region_name="us-west-2")
+    assert client.list_keys()["Keys"] == []
+    assert fake_kms.calls.one("ListKeys").region == "us-west-2"
+
+
+def test_parameter_validation_off_still_validated_server_side(fake_kms: Any) -> None:
+    """botocore validates only required/min client-side; the service checks the rest
+    (kms-facts §1.1). With client validation off, the fake still answers
+    ValidationException/SerializationException rather than a traceback."""
+    client = boto3.client(
+        "kms", region_name="us-east-1", config=Config(parameter_validation=False)
+    )
+    with pytest.raises(client.exceptions.ClientError) as raised:
+        client.describe_key(KeyId="")
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_custom_endpoint_url_and_any_region(fake_kms: Any) -> None:
+    client = boto3.client(
+        "kms", region_name="ap-southeast-2", endpoint_url="https://kms.example.internal"
+    )
+    arn = client.create_key()["KeyMetadata"]["Arn"]
+    assert ":ap-southeast-2:" in arn
+
+
+def test_plain_botocore_session_and_default_session(fake_kms: Any) -> None:
+    botocore_client = botocore.session.get_session().create_client("kms", region_name="us-east-1")
+    boto3_client = boto3.client("kms", region_name="us-east-1")
+    key_id = botocore_client.create_key()["KeyMetadata"]["KeyId"]
+    assert boto3_client.describe_key(KeyId=key_id)["KeyMetadata"]["KeyId"] == key_id
+
+
+def test_hook_is_gone_after_the_fake_stops(no_network: None) -> None:
+    from botocore.endpoint import Endpoint
+
+    original = Endpoint._send_request
+    with FakeKMS():
+        assert Endpoint._send_request is not original
+    assert Endpoint._send_request is original
+
+
+def test_two_active_fakes_is_a_usage_error() -> None:
+    with FakeKMS(), pytest.raises(RuntimeError, match="already active"):
+        FakeKMS().start()
+
+
+def test_state_stays_readable_after_the_with_block() -> None:
+    with FakeKMS() as fake:
+        key_id = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"]
+    assert fake.key(key_id).key_id == key_id
+    assert len(fake.calls) == 1
+    assert len(fake.policy_history(key_id)) == 1
+
+
+def test_decorator_form() -> None:
+    fake = FakeKMS()
+
+    @fake
+    def provision() -> str:
+        return str(boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"])
+
+    key_id = provision()
+    assert fake.key(key_id).state == "Enabled"
+
+
+@pytest.mark.parametrize("moto_first", [True, False], ids=["moto-outside", "moto-inside"])
+def test_coexists_with_moto_for_s3(moto_first: bool, no_network: None) -> None:
+    moto = pytest.importorskip("moto")
+    with _nested(moto.mock_aws(), FakeKMS(), moto_first) as fake:
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="bucket")
+        assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["bucket"]
+        key_id = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"]
+        assert fake.key(key_id).key_id == key_id  # KMS went to the fake, not to moto
+        assert fake.calls.operations == ["CreateKey"]
+
+
+class _nested:
+    def __init__(self, moto_mock: Any, fake: FakeKMS, moto_first: bool) -> None:
+        self.order = [moto_mock, fake] if moto_first else [fake, moto_mock]
+        self.fake = fake
+
+    def __enter__(self) -> FakeKMS:
+        for manager in self.order:
+            manager.__enter__()
+        return self.fake
+
+    def __exit__(self, *exc: object) -> None:
+        for manager in reversed(self.order):
+            manager.__exit__(*exc)
+
+
+def test_unimplemented_operation_is_an_error_naming_it(kms: Any) -> None:
+    with pytest.raises(kms.exceptions.ClientError) as raised:
+        kms.describe_custom_key_stores()
+    error = raised.value.response["Error"]
+    assert error["Code"] == "UnknownOperationException"
+    assert "DescribeCustomKeyStores" in error["Message"]

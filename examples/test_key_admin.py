@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 from botocore.config import Config
@@ -60,8 +62,19 @@ def test_survives_two_internal_errors(fake_kms, kms):
 def test_a_policy_that_locks_the_caller_out_is_refused(fake_kms, kms):
     key_id = kms.create_key()["KeyMetadata"]["KeyId"]
     fake_kms.caller = APP_ROLE  # only the app role remains, and it may only decrypt
-    lockout = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",' \
-        '"Principal":{"AWS":"%s"},"Action":"kms:Decrypt","Resource":"*"}]}' % APP_ROLE
+    lockout = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": APP_ROLE},
+                    "Action": "kms:Decrypt",
+                    "Resource": "*",
+                }
+            ],
+        }
+    )
 
     with pytest.raises(kms.exceptions.MalformedPolicyDocumentException, match="will not allow"):
         kms.put_key_policy(KeyId=key_id, Policy=lockout)

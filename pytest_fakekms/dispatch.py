@@ -44,8 +44,8 @@ class Dispatcher:
         state = self.state
         try:
             request = protocol.decode(url, headers, body)
-        except KMSError as error:
-            return self._answer_undecodable(headers, error, transport, backoff)
+        except KMSError as undecodable:
+            return self._answer_undecodable(headers, undecodable, transport, backoff)
         region = request.region or state.region
         caller = state.caller_for(request.access_key_id)
         ctx = Context(
@@ -58,6 +58,7 @@ class Dispatcher:
         params: dict[str, Any] = request.params
         injected = False
         result: dict[str, Any] | None = None
+        error: KMSError | None = None
         try:
             params = validation.validate_request(request.operation, request.params)
             fault = self._fault_for(ctx, params)
@@ -70,7 +71,6 @@ class Dispatcher:
             with state.backend.lock:
                 result = implementation(ctx, params)
             response = protocol.encode_result(_wire(result))
-            error: KMSError | None = None
         except KMSError as caught:
             error = caught
             response = protocol.encode_error(caught)

@@ -20,12 +20,13 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.endpoint import Endpoint
 from botocore.hooks import first_non_none_response
 
 from pytest_fakekms.dispatch import Dispatcher
 
+_endpoint_class: Any = Endpoint  # patched at class level; typed Any (private attribute)
 _lock = threading.Lock()
 _active: Dispatcher | None = None
 _original_send_request: Any = None
@@ -69,8 +70,10 @@ class _KMSEmitter:
         answer = self._dispatcher.handle(
             request.url, request.headers, request.body, backoff=backoff
         )
-        response = AWSResponse(request.url, answer.status, answer.headers, _Body(answer.body))
-        return response
+        headers = HTTPHeaders()
+        for name, value in answer.headers.items():
+            headers[name] = value
+        return AWSResponse(request.url, answer.status, headers, _Body(answer.body))
 
 
 def _send_request(self: Any, request_dict: Any, operation_model: Any) -> Any:
@@ -93,8 +96,8 @@ def install(dispatcher: Dispatcher) -> None:
                 "is not supported. Use the one fake_kms fixture, or exit the other fake first."
             )
         if _original_send_request is None:
-            _original_send_request = Endpoint._send_request
-            Endpoint._send_request = _send_request
+            _original_send_request = _endpoint_class._send_request
+            _endpoint_class._send_request = _send_request
         _active = dispatcher
 
 
@@ -106,7 +109,7 @@ def uninstall(dispatcher: Dispatcher) -> None:
             return
         _active = None
         if _original_send_request is not None:
-            Endpoint._send_request = _original_send_request
+            _endpoint_class._send_request = _original_send_request
             _original_send_request = None
 
 

@@ -105,9 +105,13 @@ def _decode_body(body: bytes | str | None) -> dict[str, Any]:
     try:
         params = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise KMSError("SerializationException", "Unable to parse the request body as JSON.") from None
+        raise KMSError(
+            "SerializationException", "Unable to parse the request body as JSON."
+        ) from None
     if not isinstance(params, dict):
-        raise KMSError("SerializationException", "The request body must be a JSON object.")
+        from pytest_fakekms.validation import body_not_object_error
+
+        raise body_not_object_error(params)
     return params
 
 

@@ -74,7 +74,11 @@ def find_key(state: FakeState, identifier: str, *, account_id: str, region: str)
             region, account_id = parts[3], parts[4]
     try:
         ref = parse_key_identifier(
-            identifier, operation="DescribeKey", member="KeyId", account_id=account_id, region=region
+            identifier,
+            operation="DescribeKey",
+            member="KeyId",
+            account_id=account_id,
+            region=region,
         )
         return state.backend.find(ref)
     except KMSError:

@@ -51,9 +51,7 @@ def test_parameter_validation_off_still_validated_server_side(fake_kms: Any) -> 
     """botocore validates only required/min client-side; the service checks the rest
     (kms-facts §1.1). With client validation off, the fake still answers
     ValidationException/SerializationException rather than a traceback."""
-    client = boto3.client(
-        "kms", region_name="us-east-1", config=Config(parameter_validation=False)
-    )
+    client = boto3.client("kms", region_name="us-east-1", config=Config(parameter_validation=False))
     with pytest.raises(client.exceptions.ClientError) as raised:
         client.describe_key(KeyId="")
     assert raised.value.response["Error"]["Code"] == "ValidationException"
@@ -101,7 +99,9 @@ def test_decorator_form() -> None:
 
     @fake
     def provision() -> str:
-        return str(boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"])
+        return str(
+            boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"]
+        )
 
     key_id = provision()
     assert fake.key(key_id).state == "Enabled"

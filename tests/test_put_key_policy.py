@@ -306,7 +306,10 @@ def test_row19_longer_than_131072_characters(kms: Any, fake_kms: Any, key_id: st
 
 def test_row19_latin1_characters_are_fine(kms: Any, fake_kms: Any, key_id: str) -> None:
     text = json.dumps(
-        {"Version": "2012-10-17", "Statement": [allow({"AWS": ROOT}, Sid="caf\u00e9\tn\u00e4chste")]},
+        {
+            "Version": "2012-10-17",
+            "Statement": [allow({"AWS": ROOT}, Sid="caf\u00e9\tn\u00e4chste")],
+        },
         ensure_ascii=False,
     )
     kms.put_key_policy(KeyId=key_id, Policy=text)

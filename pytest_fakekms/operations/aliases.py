@@ -50,7 +50,9 @@ def create_alias(ctx: Context, params: Params) -> Result:
     store = ctx.state.backend.store(ctx.account_id, ctx.region)
     arn = alias_arn(ctx.region, ctx.account_id, name)
     if name in store.aliases:
-        raise errors.KMSError("AlreadyExistsException", f"An alias with the name {arn} already exists")
+        raise errors.KMSError(
+            "AlreadyExistsException", f"An alias with the name {arn} already exists"
+        )
     _check_alias_quota(ctx, store, record.key_id)
     store.aliases[name] = AliasRecord(name, arn, record.key_id, ctx.now, ctx.now)
     return {}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from pytest_fakekms import errors
+from pytest_fakekms.crypto.specs import SUPPORTED_KEY_SPECS, key_usages, unsupported_key_spec
 from pytest_fakekms.domain.identifiers import key_arn, partition_for
 from pytest_fakekms.domain.keys import KeyRecord, new_material_id
-from pytest_fakekms.crypto.specs import SUPPORTED_KEY_SPECS, key_usages, unsupported_key_spec
 from pytest_fakekms.domain.keystates import KeyState
 from pytest_fakekms.history import PolicyVersion
 from pytest_fakekms.operations.base import Context, Params, Result, operation
@@ -26,11 +26,11 @@ def _key_spec_and_usage(params: Params) -> tuple[str, str]:
     if "KeySpec" in params and "CustomerMasterKeySpec" in params:
         # Our wording; AWS documents the two members as mutually exclusive.
         raise errors.validation("You cannot specify KeySpec and CustomerMasterKeySpec together.")
-    spec = params.get("KeySpec", params.get("CustomerMasterKeySpec", "SYMMETRIC_DEFAULT"))
+    spec = str(params.get("KeySpec") or params.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT")
     if spec not in SUPPORTED_KEY_SPECS:
         raise unsupported_key_spec(spec)
     usages = key_usages(spec)
-    usage = params.get("KeyUsage")
+    usage: str | None = params.get("KeyUsage")
     if usage is None:
         # VERIFIED for HMAC (test_hmac_create_key_invalid_operations); RSA keys default to
         # ENCRYPT_DECRYPT as the CreateKey documentation says.
@@ -44,14 +44,16 @@ def _key_spec_and_usage(params: Params) -> tuple[str, str]:
 
 
 def _origin(params: Params, spec: str) -> str:
-    origin = params.get("Origin", "AWS_KMS")
+    origin: str = params.get("Origin", "AWS_KMS")
     if origin not in SUPPORTED_ORIGINS or "CustomKeyStoreId" in params:
         raise errors.KMSError(
             "UnsupportedOperationException",
             f"pytest-fakekms does not support custom key stores (Origin {origin}).",
         )
-    if origin == "EXTERNAL" and spec != "SYMMETRIC_DEFAULT" and not spec.startswith(
-        ("RSA_", "ECC_", "HMAC_")
+    if (
+        origin == "EXTERNAL"
+        and spec != "SYMMETRIC_DEFAULT"
+        and not spec.startswith(("RSA_", "ECC_", "HMAC_"))
     ):
         raise errors.KMSError(
             "UnsupportedOperationException", f"Origin EXTERNAL is not supported for {spec}."

@@ -25,7 +25,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pytest_fakekms import errors
 from pytest_fakekms.policy.conditions import Condition, compile_conditions
@@ -65,6 +65,9 @@ _STATEMENT_ELEMENTS = frozenset(
 _ACTION = re.compile(r"\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?_-]+", re.ASCII)
 
 
+Effect = Literal["Allow", "Deny"]
+
+
 @dataclass(frozen=True)
 class Principal:
     """A ``Principal``/``NotPrincipal`` element: ``"*"`` or values by principal type."""
@@ -95,7 +98,7 @@ class Statement:
     """One policy statement; ``matchers`` is derived from the other fields."""
 
     sid: str | None
-    effect: str  # "Allow" | "Deny"
+    effect: Effect
     principal: Principal | None
     not_principal: Principal | None
     action: tuple[str, ...] | None
@@ -257,12 +260,13 @@ def _statement(raw: dict[str, object]) -> Statement:
         raise errors.malformed_policy(
             f"Policy contains a statement with an unknown element: {unknown[0]}"
         )
+    sid, effect = _sid(raw), _effect(raw)
     principal, not_principal = _principals(raw)
     action, not_action = _either(raw, "Action", _valid_action)
     resource, not_resource = _either(raw, "Resource", _valid_resource)
     return Statement(
-        sid=_sid(raw),
-        effect=_effect(raw),
+        sid=sid,
+        effect=effect,
         principal=principal,
         not_principal=not_principal,
         action=action,
@@ -285,15 +289,17 @@ def _sid(raw: dict[str, object]) -> str | None:
     return sid
 
 
-def _effect(raw: dict[str, object]) -> str:
+def _effect(raw: dict[str, object]) -> Effect:
     if "Effect" not in raw:
         raise errors.malformed_policy("Policy contains a statement with no Effect")
     effect = raw["Effect"]
-    if effect not in ("Allow", "Deny"):
-        raise errors.malformed_policy(
-            f"Policy contains a statement with an invalid Effect: {_show(effect)}"
-        )
-    return effect
+    if effect == "Allow":
+        return "Allow"
+    if effect == "Deny":
+        return "Deny"
+    raise errors.malformed_policy(
+        f"Policy contains a statement with an invalid Effect: {_show(effect)}"
+    )
 
 
 def _principals(raw: dict[str, object]) -> tuple[Principal | None, Principal | None]:
@@ -313,13 +319,11 @@ def _principal(value: object) -> Principal:
         return Principal(everyone=True)
     if not isinstance(value, dict) or not value or not set(value) <= set(PRINCIPAL_TYPES):
         raise errors.malformed_policy(errors.INVALID_PRINCIPALS_MESSAGE)
-    columns = [_principal_values(value.get(kind)) for kind in PRINCIPAL_TYPES]
+    columns = [_principal_values(value[kind]) if kind in value else () for kind in PRINCIPAL_TYPES]
     return Principal(False, *columns)
 
 
 def _principal_values(value: object) -> tuple[str, ...]:
-    if value is None:
-        return ()
     items = _string_list(value)
     if items is None:
         raise errors.malformed_policy(errors.INVALID_PRINCIPALS_MESSAGE)
@@ -336,7 +340,7 @@ def _string_list(value: object) -> tuple[str, ...] | None:
 
 
 def _either(
-    raw: dict[str, object], name: str, check: Callable[[str, str], bool]
+    raw: dict[str, object], name: str, check: Callable[[str], bool]
 ) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
     """Read ``name`` or ``Not<name>``: exactly one must be present (api.md §7)."""
     negated = f"Not{name}"
@@ -353,16 +357,16 @@ def _either(
             "or a non-empty list of strings"
         )
     for value in values:
-        if not check(element, value):
+        if not check(value):
             raise errors.malformed_policy(
                 f"Policy contains a statement with an invalid {element}: {_show(value)}"
             )
     return (values, None) if element == name else (None, values)
 
 
-def _valid_action(element: str, value: str) -> bool:
+def _valid_action(value: str) -> bool:
     return _ACTION.fullmatch(value) is not None
 
 
-def _valid_resource(element: str, value: str) -> bool:
+def _valid_resource(value: str) -> bool:
     return value != ""

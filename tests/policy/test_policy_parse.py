@@ -179,6 +179,8 @@ def test_statement_without_principal() -> None:
         None,
         {},
         {"AWS": []},
+        {"AWS": None},
+        {"AWS": ROOT, "Service": None},
         {"AWS": [ROOT, 5]},
         {"AWS": {"x": ROOT}},
         {"IAM": ROOT},
@@ -347,6 +349,16 @@ def test_not_action_and_not_resource_are_checked_like_the_positive_forms() -> No
 def test_condition_rules(condition: object, expected: str) -> None:
     """Condition: operator -> {key: scalar or non-empty list}; unknown operators rejected."""
     assert expected in malformed(policy_text(statement(Condition=condition)))
+
+
+def test_statement_elements_checked_in_order() -> None:
+    """Within a statement: unknown elements, Sid, Effect, Principal, Action, Resource."""
+    text = policy_text(statement(Effect=None, Principal=None, Action=None))
+    assert malformed(text) == "Policy contains a statement with no Effect"
+    text = policy_text(statement(Principal=None, Action=None, Foo=1))
+    assert malformed(text) == "Policy contains a statement with an unknown element: Foo"
+    text = policy_text(statement(Principal=None, Action=None))
+    assert malformed(text) == errors.NO_PRINCIPAL_MESSAGE
 
 
 def test_first_problem_in_document_order_is_reported() -> None:

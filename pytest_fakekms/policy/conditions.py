@@ -232,13 +232,11 @@ Compare = Callable[[float, float], bool]
 
 
 def _number(value: object) -> float | None:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
-    if isinstance(value, (int, float)):
-        return float(value)
     try:
-        return float(value) if isinstance(value, str) else None
-    except ValueError:
+        return float(value)
+    except (ValueError, OverflowError):
         return None
 
 

@@ -138,7 +138,7 @@ def test_numeric_operators(operator: str, expected: list[bool]) -> None:
 def test_numeric_unreadable_values_never_match() -> None:
     """A value that is not a number never matches (so the negated form holds)."""
     check("NumericEquals", "five", [(5, False)])
-    check("NumericEquals", 5, [("five", False), (True, False)])
+    check("NumericEquals", 5, [("five", False), (True, False), (10**400, False), (None, False)])
     check("NumericNotEquals", 5, [("five", True)])
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from pytest_fakekms import errors
 from pytest_fakekms.domain.backend import AliasRecord, RegionStore
 from pytest_fakekms.domain.identifiers import alias_arn
+from pytest_fakekms.domain.keystates import KeyState, cell
 from pytest_fakekms.operations.base import Context, Params, Result, operation
 
 # VERIFIED: aws-recorded test_create_alias.
@@ -66,6 +67,9 @@ def update_alias(ctx: Context, params: Params) -> Result:
     store = ctx.state.backend.store(ctx.account_id, ctx.region)
     alias = _existing(ctx, store, name)
     record = ctx.key(params, "TargetKeyId")
+    if record.state in (KeyState.PENDING_DELETION, KeyState.PENDING_REPLICA_DELETION):
+        # Key-state footnote [10]: the *destination* key may not be pending deletion.
+        raise cell(ctx.operation, record.state).error(record.arn)
     if record.key_id != alias.target_key_id:
         _check_alias_quota(ctx, store, record.key_id)
     alias.target_key_id = record.key_id

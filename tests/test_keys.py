@@ -1,0 +1,367 @@
+"""CreateKey, DescribeKey, ListKeys, tags and the key lifecycle through real boto3 clients
+(issue #2 point 4, issue #3 point 6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from typing import Any
+
+import pytest
+from conftest import ACCOUNT, REGION, error_of, recorded
+
+from pytest_fakekms import KeyState
+
+ARN_PREFIX = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/"
+
+
+def test_symmetric_key_metadata_has_exactly_awss_members(kms: Any) -> None:
+    """kms-facts §7.1, VERIFIED against aws-recorded test_create_key."""
+    key_id = kms.create_key(Description="test key 123")["KeyMetadata"]["KeyId"]
+    meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    oracle = recorded("TestKMS::test_create_key", "describe-key")
+    assert set(meta) == set(oracle)
+    constant = {k: v for k, v in oracle.items() if not isinstance(v, str) or "<" not in v}
+    constant.pop("CreationDate", None)
+    constant.pop("AWSAccountId", None)
+    assert {k: meta[k] for k in constant} == constant
+    assert meta["Arn"] == ARN_PREFIX + meta["KeyId"]
+    assert len(meta["CurrentKeyMaterialId"]) == 64
+    assert isinstance(meta["CreationDate"], dt.datetime)
+
+
+def test_hmac_key_metadata_matches_the_recording(kms: Any) -> None:
+    """aws-recorded test_hmac_create_key: MacAlgorithms, no CurrentKeyMaterialId."""
+    meta = kms.create_key(
+        KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC", Description="test key"
+    )["KeyMetadata"]
+    oracle = recorded("TestKMS::test_hmac_create_key", "create-hmac-key")
+    assert set(meta) == set(oracle)
+    assert meta["MacAlgorithms"] == ["HMAC_SHA_256"]
+
+
+def test_hmac_key_without_key_usage_is_refused(kms: Any) -> None:
+    """aws-recorded test_hmac_create_key_invalid_operations (VERIFIED text)."""
+    with pytest.raises(kms.exceptions.ClientError) as raised:
+        kms.create_key(KeySpec="HMAC_256")
+    assert error_of(raised) == (
+        "ValidationException",
+        "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.",
+        400,
+    )
+
+
+VALID_COMBINATIONS = [
+    ("SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT"),
+    *itertools.product(("RSA_2048", "RSA_3072", "RSA_4096"), ("ENCRYPT_DECRYPT", "SIGN_VERIFY")),
+    *itertools.product(("ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521"), ("SIGN_VERIFY",)),
+    ("ECC_SECG_P256K1", "SIGN_VERIFY"),
+    *itertools.product(("HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512"), ("GENERATE_VERIFY_MAC",)),
+]
+
+
+@pytest.mark.parametrize(("spec", "usage"), VALID_COMBINATIONS)
+@pytest.mark.parametrize("origin", ["AWS_KMS", "EXTERNAL"])
+def test_every_spec_usage_origin_combination(
+    kms: Any, fake_kms: Any, spec: str, usage: str, origin: str
+) -> None:
+    """Every combination the model allows creates a key; EXTERNAL keys start PendingImport
+    with Enabled false (kms-facts §7.1, aws-recorded test_import_key_*)."""
+    meta = kms.create_key(KeySpec=spec, KeyUsage=usage, Origin=origin)["KeyMetadata"]
+    assert (meta["KeySpec"], meta["KeyUsage"], meta["Origin"]) == (spec, usage, origin)
+    assert meta["KeyState"] == ("PendingImport" if origin == "EXTERNAL" else "Enabled")
+    assert meta["Enabled"] is (origin == "AWS_KMS")
+    assert fake_kms._find(meta["KeyId"]).materials == []  # lazy: no RSA key made yet
+
+
+@pytest.mark.parametrize(
+    ("spec", "usage"),
+    [
+        ("ECC_NIST_P256", "ENCRYPT_DECRYPT"),
+        ("HMAC_256", "SIGN_VERIFY"),
+        ("RSA_2048", "GENERATE_VERIFY_MAC"),
+    ],
+)
+def test_incompatible_usage_is_a_validation_error(
+    kms: Any, fake_kms: Any, spec: str, usage: str
+) -> None:
+    with pytest.raises(kms.exceptions.ClientError) as raised:
+        kms.create_key(KeySpec=spec, KeyUsage=usage)
+    assert error_of(raised)[0] == "ValidationException"
+    assert fake_kms.keys() == []
+
+
+def test_multi_region_key_has_mrk_id_and_configuration(kms: Any) -> None:
+    meta = kms.create_key(MultiRegion=True)["KeyMetadata"]
+    assert meta["KeyId"].startswith("mrk-") and len(meta["KeyId"]) == 36
+    assert meta["MultiRegion"] is True
+    assert meta["MultiRegionConfiguration"]["MultiRegionKeyType"] == "PRIMARY"
+    assert kms.describe_key(KeyId=meta["KeyId"])["KeyMetadata"]["KeyId"] == meta["KeyId"]
+
+
+def test_default_policy_is_awss_exact_text(kms: Any, key_id: str) -> None:
+    """kms-facts §2.2, VERIFIED byte for byte."""
+    expected = (
+        "{\n"
+        '  "Version" : "2012-10-17",\n'
+        '  "Id" : "key-default-1",\n'
+        '  "Statement" : [ {\n'
+        '    "Sid" : "Enable IAM User Permissions",\n'
+        '    "Effect" : "Allow",\n'
+        '    "Principal" : {\n'
+        f'      "AWS" : "arn:aws:iam::{ACCOUNT}:root"\n'
+        "    },\n"
+        '    "Action" : "kms:*",\n'
+        '    "Resource" : "*"\n'
+        "  } ]\n"
+        "}"
+    )
+    assert kms.get_key_policy(KeyId=key_id)["Policy"] == expected
+    assert kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"] == expected
+
+
+def test_get_key_policy_with_another_name(kms: Any, key_id: str) -> None:
+    """api.md §7 (guess, moto and LocalStack agree)."""
+    with pytest.raises(kms.exceptions.NotFoundException) as raised:
+        kms.get_key_policy(KeyId=key_id, PolicyName="other")
+    assert error_of(raised)[1] == "No such policy exists"
+
+
+def test_list_key_policies(kms: Any, key_id: str) -> None:
+    """kms-facts §1.3 (VERIFIED, aws-validated 2024-04-11)."""
+    response = kms.list_key_policies(KeyId=key_id)
+    assert (response["PolicyNames"], response["Truncated"]) == (["default"], False)
+
+
+def test_tags_on_create_and_tag_errors(kms: Any, fake_kms: Any) -> None:
+    """aws-recorded test_create_key_with_invalid_tag_key / duplicate / too many tags."""
+    key_id = kms.create_key(Tags=[{"TagKey": "team", "TagValue": "orders"}])["KeyMetadata"]["KeyId"]
+    assert kms.list_resource_tags(KeyId=key_id)["Tags"] == [
+        {"TagKey": "team", "TagValue": "orders"}
+    ]
+    cases = [
+        ([{"TagKey": "aws:x", "TagValue": "v"}], "Tags beginning with aws: are reserved"),
+        (
+            [{"TagKey": "a", "TagValue": "1"}, {"TagKey": "a", "TagValue": "2"}],
+            "Duplicate tag keys",
+        ),
+        ([{"TagKey": f"k{i}", "TagValue": "v"} for i in range(51)], "Too many tags"),
+    ]
+    for tags, message in cases:
+        with pytest.raises(kms.exceptions.TagException) as raised:
+            kms.create_key(Tags=tags)
+        assert error_of(raised) == ("TagException", message, 400)
+    assert len(fake_kms.keys()) == 1
+    kms.tag_resource(KeyId=key_id, Tags=[{"TagKey": "env", "TagValue": "prod"}])
+    kms.untag_resource(KeyId=key_id, TagKeys=["team"])
+    assert fake_kms.key(key_id).tags == {"env": "prod"}
+
+
+@pytest.mark.parametrize(
+    "form",
+    ["id", "arn", "alias", "alias-arn"],
+)
+def test_describe_key_by_every_identifier(kms: Any, key_id: str, form: str) -> None:
+    """DescribeKey accepts all four forms (kms-facts §7.1, aws-recorded test_describe_with_alias_arn)."""
+    kms.create_alias(AliasName="alias/orders", TargetKeyId=key_id)
+    identifier = {
+        "id": key_id,
+        "arn": ARN_PREFIX + key_id,
+        "alias": "alias/orders",
+        "alias-arn": f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/orders",
+    }[form]
+    assert kms.describe_key(KeyId=identifier)["KeyMetadata"]["KeyId"] == key_id
+
+
+def test_describe_unknown_alias(kms: Any) -> None:
+    """Real AWS text quoted in sigstore/cosign#1474."""
+    with pytest.raises(kms.exceptions.NotFoundException) as raised:
+        kms.describe_key(KeyId="alias/missing")
+    assert (
+        error_of(raised)[1] == f"Alias arn:aws:kms:{REGION}:{ACCOUNT}:alias/missing is not found."
+    )
+
+
+def test_describe_key_of_another_region_and_unknown_key(kms: Any, key_id: str) -> None:
+    """aws-recorded test_get_key_in_different_region / test_get_key_does_not_exist."""
+    with pytest.raises(kms.exceptions.NotFoundException) as raised:
+        kms.describe_key(KeyId=f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/{key_id}")
+    assert error_of(raised)[1] == "Invalid arn eu-west-1"
+    oracle = recorded("TestKMS::test_get_key_does_not_exist", "describe-nonexistent-key-with-id")
+    assert oracle["Error"]["Code"] == "NotFoundException"
+    missing = "1234abcd-12ab-34cd-56ef-1234567890ab"
+    with pytest.raises(kms.exceptions.NotFoundException) as raised:
+        kms.describe_key(KeyId=missing)
+    assert error_of(raised)[1] == f"Key '{ARN_PREFIX}{missing}' does not exist"
+
+
+def test_keys_are_per_region_and_per_account(fake_kms: Any) -> None:
+    import boto3
+
+    east = boto3.client("kms", region_name="us-east-1")
+    west = boto3.client("kms", region_name="us-west-2")
+    key_id = east.create_key()["KeyMetadata"]["KeyId"]
+    with pytest.raises(west.exceptions.NotFoundException):
+        west.describe_key(KeyId=key_id)
+    other = "arn:aws:iam::210987654321:role/other"
+    fake_kms.add_principal(other, access_key_id="AKIAOTHERACCOUNT0000")
+    other_client = boto3.client(
+        "kms",
+        region_name="us-east-1",
+        aws_access_key_id="AKIAOTHERACCOUNT0000",
+        aws_secret_access_key="x",
+    )
+    assert other_client.list_keys()["Keys"] == []
+    other_key = other_client.create_key()["KeyMetadata"]
+    assert other_key["AWSAccountId"] == "210987654321"
+
+
+def test_list_keys_paginates(kms: Any, fake_kms: Any) -> None:
+    created = [fake_kms.create_key().key_id for _ in range(7)]
+    seen: list[str] = []
+    marker: dict[str, str] = {}
+    while True:
+        page = kms.list_keys(Limit=3, **marker)
+        seen += [k["KeyId"] for k in page["Keys"]]
+        assert all(k["KeyArn"] == ARN_PREFIX + k["KeyId"] for k in page["Keys"])
+        if not page["Truncated"]:
+            assert "NextMarker" not in page
+            break
+        marker = {"Marker": page["NextMarker"]}
+    assert seen == created
+    assert [
+        k["KeyId"] for p in kms.get_paginator("list_keys").paginate() for k in p["Keys"]
+    ] == created
+
+
+def test_aliases_create_update_delete_list(kms: Any, fake_kms: Any) -> None:
+    first = fake_kms.create_key().key_id
+    second = fake_kms.create_key().key_id
+    kms.create_alias(AliasName="alias/app", TargetKeyId=first)
+    with pytest.raises(kms.exceptions.AlreadyExistsException):
+        kms.create_alias(AliasName="alias/app", TargetKeyId=second)
+    kms.update_alias(AliasName="alias/app", TargetKeyId=ARN_PREFIX + second)
+    aliases = kms.list_aliases()["Aliases"]
+    assert [(a["AliasName"], a["TargetKeyId"]) for a in aliases] == [("alias/app", second)]
+    assert aliases[0]["AliasArn"] == f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/app"
+    assert kms.list_aliases(KeyId=first)["Aliases"] == []
+    kms.delete_alias(AliasName="alias/app")
+    with pytest.raises(kms.exceptions.NotFoundException):
+        kms.delete_alias(AliasName="alias/app")
+
+
+def test_alias_name_must_start_with_alias_prefix(kms: Any, key_id: str) -> None:
+    """aws-recorded test_create_alias (VERIFIED text)."""
+    with pytest.raises(kms.exceptions.ClientError) as raised:
+        kms.create_alias(AliasName="no-prefix", TargetKeyId=key_id)
+    oracle = recorded("TestKMS::test_create_alias", "create_alias")["Error"]
+    assert error_of(raised) == (oracle["Code"], oracle["Message"], 400)
+
+
+def test_alias_quota(kms: Any, fake_kms: Any, key_id: str) -> None:
+    fake_kms.quotas.aliases_per_key = 2
+    kms.create_alias(AliasName="alias/a", TargetKeyId=key_id)
+    kms.create_alias(AliasName="alias/b", TargetKeyId=key_id)
+    with pytest.raises(kms.exceptions.LimitExceededException):
+        kms.create_alias(AliasName="alias/c", TargetKeyId=key_id)
+
+
+def test_update_alias_to_a_key_pending_deletion(kms: Any, fake_kms: Any) -> None:
+    """Key-state footnote [10]: the destination key pending deletion fails."""
+    first = fake_kms.create_key().key_id
+    doomed = fake_kms.create_key(state="PendingDeletion").key_id
+    kms.create_alias(AliasName="alias/app", TargetKeyId=first)
+    with pytest.raises(kms.exceptions.KMSInvalidStateException) as raised:
+        kms.update_alias(AliasName="alias/app", TargetKeyId=doomed)
+    assert error_of(raised)[1] == f"{ARN_PREFIX}{doomed} is pending deletion."
+
+
+def test_disable_enable(kms: Any, fake_kms: Any, key_id: str) -> None:
+    kms.disable_key(KeyId=key_id)
+    meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert (meta["KeyState"], meta["Enabled"]) == ("Disabled", False)
+    kms.enable_key(KeyId=key_id)
+    assert fake_kms.key(key_id).state is KeyState.ENABLED
+
+
+def test_schedule_and_cancel_deletion(kms: Any, fake_kms: Any, key_id: str) -> None:
+    """kms-facts §7.2: response KeyId is the ARN, DeletionDate = now + window;
+    cancel → Disabled (kms-facts §3.1, VERIFIED)."""
+    now = fake_kms.clock.now()
+    response = kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    assert response["KeyId"] == ARN_PREFIX + key_id
+    assert response["KeyState"] == "PendingDeletion"
+    assert response["PendingWindowInDays"] == 7
+    assert abs(response["DeletionDate"] - (now + dt.timedelta(days=7))) < dt.timedelta(seconds=1)
+    meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert meta["Enabled"] is False and "DeletionDate" in meta
+    assert kms.cancel_key_deletion(KeyId=key_id) == {
+        "KeyId": ARN_PREFIX + key_id,
+        "ResponseMetadata": pytest.approx(kms.cancel_key_deletion, abs=0) if False else _any(),
+    }
+    meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert meta["KeyState"] == "Disabled" and "DeletionDate" not in meta
+
+
+class _any:
+    def __eq__(self, other: object) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("days", [6, 31, 1, 365])
+def test_pending_window_out_of_range(kms: Any, fake_kms: Any, key_id: str, days: int) -> None:
+    """kms-facts §7.2: VERIFIED text (Skyscanner/kms-issuer#8)."""
+    with pytest.raises(kms.exceptions.ClientError) as raised:
+        kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=days)
+    assert error_of(raised) == (
+        "ValidationException",
+        "PendingWindowInDays must be between 7 and 30",
+        400,
+    )
+    assert fake_kms.key(key_id).state is KeyState.ENABLED
+
+
+def test_deletion_completes_when_the_clock_passes_the_date(
+    kms: Any, fake_kms: Any, key_id: str
+) -> None:
+    kms.create_alias(AliasName="alias/doomed", TargetKeyId=key_id)
+    kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    fake_kms.clock.advance(dt.timedelta(days=7, seconds=1))
+    with pytest.raises(kms.exceptions.NotFoundException) as raised:
+        kms.describe_key(KeyId=key_id)
+    assert error_of(raised)[1] == f"Key '{ARN_PREFIX}{key_id}' does not exist"
+    assert kms.list_aliases()["Aliases"] == []
+
+
+def test_update_key_description(kms: Any, fake_kms: Any, key_id: str) -> None:
+    kms.update_key_description(KeyId=key_id, Description="orders")
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["Description"] == "orders"
+    fake_kms.set_key_state(key_id, "PendingDeletion")
+    with pytest.raises(kms.exceptions.KMSInvalidStateException) as raised:
+        kms.update_key_description(KeyId=key_id, Description="x")
+    assert error_of(raised)[1] == f"{ARN_PREFIX}{key_id} is pending deletion."
+    assert fake_kms.key(key_id).description == "orders"
+
+
+def test_create_key_quota(kms: Any, fake_kms: Any) -> None:
+    fake_kms.quotas.keys_per_region = 1
+    kms.create_key()
+    with pytest.raises(kms.exceptions.LimitExceededException):
+        kms.create_key()
+    assert len(fake_kms.keys()) == 1
+
+
+def test_seeded_key_with_policy_and_state(fake_kms: Any, kms: Any) -> None:
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}],
+    }
+    key = fake_kms.create_key(policy=document, state="Disabled", description="seed")
+    assert fake_kms.calls == []  # seeding records no calls
+    assert key.state is KeyState.DISABLED
+    assert json.loads(kms.get_key_policy(KeyId=key.key_id)["Policy"]) == document
+    with pytest.raises(KeyError):
+        fake_kms.key("1234abcd-12ab-34cd-56ef-1234567890ab")
+    with pytest.raises(ValueError, match="MalformedPolicyDocumentException"):
+        fake_kms.create_key(policy="{}")

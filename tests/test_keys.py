@@ -164,7 +164,7 @@ def test_tags_on_create_and_tag_errors(kms: Any, fake_kms: Any) -> None:
     ["id", "arn", "alias", "alias-arn"],
 )
 def test_describe_key_by_every_identifier(kms: Any, key_id: str, form: str) -> None:
-    """DescribeKey accepts all four forms (kms-facts §7.1, aws-recorded test_describe_with_alias_arn)."""
+    """All four identifier forms (kms-facts §7.1; aws-recorded test_describe_with_alias_arn)."""
     kms.create_alias(AliasName="alias/orders", TargetKeyId=key_id)
     identifier = {
         "id": key_id,

@@ -1,0 +1,74 @@
+"""Issue #5's scenario: a key, three policies (one refused by the lockout check, one with
+bypass), and the history holds exactly the default plus the two accepted versions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from conftest import ACCOUNT, CALLER, ROOT, allow, policy
+
+from pytest_fakekms import ANY
+
+
+def test_history_scenario(kms: Any, fake_kms: Any) -> None:
+    admin = f"arn:aws:iam::{ACCOUNT}:role/admin"
+    fake_kms.add_principal(admin, access_key_id="AKIAEXAMPLEEXAMPLE00")
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+
+    first = policy(
+        allow({"AWS": ROOT}, Sid="Root"), allow({"AWS": admin}, "kms:Decrypt", Sid="App")
+    )
+    kms.put_key_policy(KeyId=key_id, Policy=first)
+    with pytest.raises(kms.exceptions.MalformedPolicyDocumentException):
+        kms.put_key_policy(KeyId=key_id, Policy=policy(allow({"AWS": CALLER})))
+    locked = policy(allow({"AWS": CALLER}, Sid="Only"))
+    kms.put_key_policy(KeyId=key_id, Policy=locked, BypassPolicyLockoutSafetyCheck=True)
+
+    history = fake_kms.policy_history(key_id)
+    assert [(v.operation, v.set_by, v.bypass_lockout_check) for v in history] == [
+        ("CreateKey", admin, False),
+        ("PutKeyPolicy", admin, False),
+        ("PutKeyPolicy", admin, True),
+    ]
+    assert [v.text for v in history[1:]] == [first, locked]
+    assert history[0].set_at <= history[1].set_at <= history[2].set_at
+    default = json.loads(kms.get_key_policy(KeyId=key_id)["Policy"])
+    assert default == json.loads(locked)
+    fake_kms.assert_policy_history(key_id, [history[0].document, first, json.loads(locked)])
+    fake_kms.assert_call_count("PutKeyPolicy", 3)
+    fake_kms.assert_called("PutKeyPolicy", KeyId=key_id, BypassPolicyLockoutSafetyCheck=True)
+    fake_kms.assert_called_once("CreateKey", **{})
+    assert fake_kms.calls.filter("PutKeyPolicy")[1].error == "MalformedPolicyDocumentException"
+    fake_kms.assert_called("PutKeyPolicy", KeyId=ANY, Policy=locked)
+
+
+def test_assert_policy_history_shows_a_statement_diff(kms: Any, fake_kms: Any, key_id: str) -> None:
+    kms.put_key_policy(KeyId=key_id, Policy=policy(allow({"AWS": ROOT}, "kms:*", Sid="Root")))
+    wrong = json.loads(policy(allow({"AWS": ROOT}, "kms:Decrypt", Sid="Root")))
+    with pytest.raises(AssertionError) as raised:
+        fake_kms.assert_policy_history(key_id, [fake_kms.policy_history(key_id)[0].document, wrong])
+    assert "Sid 'Root'" in str(raised.value)
+    assert "Action" in str(raised.value)
+
+
+def test_policy_allows_uses_the_current_policy(kms: Any, fake_kms: Any, key_id: str) -> None:
+    # Another account's role: the root statement delegates only to this account's IAM.
+    app = "arn:aws:iam::210987654321:role/app"
+    kms.put_key_policy(
+        KeyId=key_id,
+        Policy=policy(
+            allow({"AWS": ROOT}),
+            allow(
+                {"AWS": app},
+                ["kms:Decrypt", "kms:Encrypt"],
+                Condition={"StringEquals": {"kms:EncryptionContext:tenant": "acme"}},
+            ),
+        ),  # fmt: skip
+    )
+    context = {"kms:EncryptionContext:tenant": "acme"}
+    assert fake_kms.policy_allows(key_id, app, "kms:Decrypt", context=context)
+    assert not fake_kms.policy_allows(key_id, app, "kms:Decrypt")
+    assert not fake_kms.policy_allows(key_id, app, "kms:PutKeyPolicy", context=context)
+    assert fake_kms.policy_allows(key_id, CALLER, "kms:PutKeyPolicy")  # via account delegation

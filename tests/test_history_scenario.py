@@ -65,7 +65,7 @@ def test_policy_allows_uses_the_current_policy(kms: Any, fake_kms: Any, key_id: 
                 ["kms:Decrypt", "kms:Encrypt"],
                 Condition={"StringEquals": {"kms:EncryptionContext:tenant": "acme"}},
             ),
-        ),  # fmt: skip
+        ),
     )
     context = {"kms:EncryptionContext:tenant": "acme"}
     assert fake_kms.policy_allows(key_id, app, "kms:Decrypt", context=context)

@@ -33,7 +33,7 @@ CASES: dict[str, tuple[str, bool]] = {
             }
         ),
         False,
-    ),  # fmt: skip
+    ),
     "allow-plus-explicit-deny": (
         policy(
             allow({"AWS": ROOT}),
@@ -45,7 +45,7 @@ CASES: dict[str, tuple[str, bool]] = {
             },
         ),
         False,
-    ),  # fmt: skip
+    ),
     "deny-for-someone-else-only": (
         policy(
             allow({"AWS": ROOT}),
@@ -57,13 +57,13 @@ CASES: dict[str, tuple[str, bool]] = {
             },
         ),
         True,
-    ),  # fmt: skip
+    ),
     "not-principal-excludes-the-caller": (
         policy(
             {"Effect": "Allow", "NotPrincipal": {"AWS": CALLER}, "Action": "kms:*", "Resource": "*"}
         ),
         False,
-    ),  # fmt: skip
+    ),
     "not-principal-excludes-someone-else": (
         policy(
             {
@@ -74,7 +74,7 @@ CASES: dict[str, tuple[str, bool]] = {
             }
         ),
         True,
-    ),  # fmt: skip
+    ),
     "principal-arn-condition-holds": (
         policy(allow("*", Condition={"ArnEquals": {"aws:PrincipalArn": CALLER}})),
         True,
@@ -100,7 +100,7 @@ CASES: dict[str, tuple[str, bool]] = {
             },
         ),
         True,
-    ),  # fmt: skip
+    ),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -65,3 +66,28 @@ def recorded(test_name: str, entry: str) -> dict[str, Any]:
     data = json.loads(path.read_text())
     key = f"tests/aws/services/kms/test_kms.py::{test_name}"
     return dict(data[key]["recorded-content"][entry])
+
+
+@pytest.fixture(autouse=True)
+def _wire_contract(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every test that used the fake: each error it answered is one the operation
+    declares in botocore's model (or a protocol-level one), and each successful response
+    validates against the operation's output shape (issue #2 point 3; STYLE habit 14)."""
+    yield
+    from pytest_fakekms import model, plugin
+    from pytest_fakekms.dispatch import _wire
+    from pytest_fakekms.errors import PROTOCOL_ERRORS
+    from pytest_fakekms.recorder import thaw
+
+    fake = request.node.stash.get(plugin._FAKE_KEY, None)
+    if fake is None:
+        return
+    for call in fake.calls:
+        if call.operation not in model.operation_names():
+            continue
+        if call.error is not None:
+            allowed = model.declared_errors(call.operation) | PROTOCOL_ERRORS
+            assert call.error in allowed, f"{call.operation} answered undeclared {call.error}"
+        elif call.response is not None:
+            problems = model.validate_output(call.operation, _wire(thaw(call.response)))
+            assert problems == [], f"{call.operation} response: {problems}"

@@ -9,7 +9,9 @@ import pytest
 from botocore.config import Config
 from key_admin import grant_decrypt, revoke
 
-APP_ROLE = "arn:aws:iam::123456789012:role/app"
+# The application runs in another account; the key's account delegates to its own IAM only.
+APP_ROLE = "arn:aws:iam::210987654321:role/app"
+DEPLOYER = "arn:aws:iam::123456789012:role/deployer"
 
 
 @pytest.fixture
@@ -61,7 +63,7 @@ def test_survives_two_internal_errors(fake_kms, kms):
 
 def test_a_policy_that_locks_the_caller_out_is_refused(fake_kms, kms):
     key_id = kms.create_key()["KeyMetadata"]["KeyId"]
-    fake_kms.caller = APP_ROLE  # only the app role remains, and it may only decrypt
+    fake_kms.caller = DEPLOYER  # the policy below leaves the deployer no way back in
     lockout = json.dumps(
         {
             "Version": "2012-10-17",

@@ -32,9 +32,9 @@ def _key_spec_and_usage(params: Params) -> tuple[str, str]:
     usages = key_usages(spec)
     usage: str | None = params.get("KeyUsage")
     if usage is None:
-        # VERIFIED for HMAC (test_hmac_create_key_invalid_operations); RSA keys default to
-        # ENCRYPT_DECRYPT as the CreateKey documentation says.
-        if spec.startswith("HMAC_") or "ENCRYPT_DECRYPT" not in usages:
+        # VERIFIED text for HMAC (aws-recorded test_hmac_create_key_invalid_operations); it
+        # names "all KMS keys except for symmetric encryption keys", so RSA and ECC too.
+        if spec != "SYMMETRIC_DEFAULT":
             raise errors.validation(KEY_USAGE_REQUIRED)
         usage = "ENCRYPT_DECRYPT"
     if usage not in usages:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, TypeGuard
 
+from pytest_fakekms.policy.document import STATEMENT_ELEMENTS
 from pytest_fakekms.recorder import freeze
 
 __all__ = [
@@ -32,17 +33,7 @@ __all__ = [
 ]
 
 #: Statement elements in the order a diff reports them (others follow as they come).
-_ELEMENTS = (
-    "Sid",
-    "Effect",
-    "Principal",
-    "NotPrincipal",
-    "Action",
-    "NotAction",
-    "Resource",
-    "NotResource",
-    "Condition",
-)
+_ELEMENTS = STATEMENT_ELEMENTS
 
 
 class _Absent:

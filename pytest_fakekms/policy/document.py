@@ -48,19 +48,19 @@ DEFAULT_VERSION = "2008-10-17"
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
 
 _TOP_ELEMENTS = frozenset({"Version", "Id", "Statement"})
-_STATEMENT_ELEMENTS = frozenset(
-    {
-        "Sid",
-        "Effect",
-        "Principal",
-        "NotPrincipal",
-        "Action",
-        "NotAction",
-        "Resource",
-        "NotResource",
-        "Condition",
-    }
+#: The elements a statement may have, in the order AWS documents them.
+STATEMENT_ELEMENTS: tuple[str, ...] = (
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
 )
+_STATEMENT_ELEMENTS = frozenset(STATEMENT_ELEMENTS)
 # `service:action` with IAM wildcards, or `*` alone.
 _ACTION = re.compile(r"\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?_-]+", re.ASCII)
 

@@ -52,7 +52,7 @@ def test_service_model_is_kms_and_cached() -> None:
 
 def test_operation_names() -> None:
     names = model.operation_names()
-    assert len(names) == 54
+    assert len(names) >= 54  # 54 in botocore 1.43; newer releases add operations
     assert {"PutKeyPolicy", "GetKeyPolicy", "CreateKey", "ScheduleKeyDeletion"} <= names
     assert model.operation_names() is names
 

@@ -169,10 +169,10 @@ def incompatible_algorithm(algorithm: str, key_spec: str) -> KMSError:
 
 def unsupported_key_spec(key_spec: str) -> KMSError:
     """The fake's error for a key spec it cannot generate (SM2: China Regions only)."""
+    where = " is only available in the AWS China Regions;" if key_spec == "SM2" else ""
     return KMSError(
         "UnsupportedOperationException",
-        f"Key spec {key_spec} is only available in the AWS China Regions; "
-        "pytest-fakekms does not implement it.",
+        f"Key spec {key_spec}{where} pytest-fakekms does not implement it.",
     )
 
 

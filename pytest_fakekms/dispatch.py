@@ -1,6 +1,7 @@
 """The one path every request takes, in-process or over HTTP.
 
-decode -> validate against botocore's model -> planned faults -> operation (under
+decode -> validate against botocore's model -> planned faults -> simulated
+throttling and eventual consistency (off unless asked for) -> operation (under
 the backend lock) -> encode -> record. Both front doors (the botocore hook and
 the HTTP server) call :meth:`Dispatcher.handle` with raw request parts and get
 raw response parts back, so a request gives the same bytes either way.
@@ -15,11 +16,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_fakekms import errors, protocol, validation
+from pytest_fakekms.consistency import EventualConsistency
 from pytest_fakekms.errors import KMSError
 from pytest_fakekms.operations import load_all
 from pytest_fakekms.operations.base import OPERATIONS, Context
 from pytest_fakekms.recorder import Call
 from pytest_fakekms.state import FakeState, account_of, find_key
+from pytest_fakekms.throttling import Throttle
 
 _KEY_MEMBERS = ("KeyId", "TargetKeyId", "SourceKeyId", "DestinationKeyId")
 
@@ -30,6 +33,8 @@ class Dispatcher:
     def __init__(self, state: FakeState) -> None:
         load_all()
         self.state = state
+        self.throttle = Throttle()
+        self.consistency = EventualConsistency()
 
     def handle(
         self,
@@ -61,7 +66,7 @@ class Dispatcher:
         error: KMSError | None = None
         try:
             params = validation.validate_request(request.operation, request.params)
-            fault = self._fault_for(ctx, params)
+            fault = self._fault_for(ctx, params) or self._simulated_for(ctx, params)
             if fault is not None:
                 injected = True
                 raise fault
@@ -70,7 +75,7 @@ class Dispatcher:
                 raise errors.not_implemented(request.operation)
             with state.backend.lock:
                 result = implementation(ctx, params)
-            response = protocol.encode_result(_wire(result))
+            response = protocol.encode_result(result)
         except KMSError as caught:
             error = caught
             response = protocol.encode_error(caught)
@@ -99,6 +104,19 @@ class Dispatcher:
                 if fault.latency:
                     self.state.clock.advance(fault.latency)
                 return error
+        return None
+
+    def _simulated_for(self, ctx: Context, params: dict[str, Any]) -> KMSError | None:
+        """Throttling, then eventual consistency: simulated AWS answers, recorded as injected."""
+        if self.throttle.enabled:
+            now, quotas = self.state.clock.now(), self.state.quotas.requests_per_second
+            throttled = self.throttle.check(ctx.operation, ctx.account_id, ctx.region, now, quotas)
+            if throttled is not None:
+                return throttled
+        if self.consistency.enabled:
+            return self.consistency.check(
+                self.state, ctx.operation, ctx.account_id, ctx.region, params
+            )
         return None
 
     def _resolves_to(self, ctx: Context, identifier: object, key_id: str) -> bool:

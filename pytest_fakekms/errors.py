@@ -59,16 +59,26 @@ class KMSError(Exception):
 # --- message templates, in AWS's wording -------------------------------------------
 # Each cites its source in kms-facts.md; "guess" marks api.md §7 decisions.
 
-THROTTLING_MESSAGE = "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls."  # kms-facts §4.2, VERIFIED
-LOCKOUT_MESSAGE = "The new key policy will not allow you to update the key policy in the future."  # kms-facts §0 row 15, VERIFIED
-NO_PRINCIPAL_MESSAGE = "Policy contains a statement with no principal."  # §0 row 13, VERIFIED
-INVALID_PRINCIPALS_MESSAGE = "Policy contains a statement with one or more invalid principals."  # kms-facts §0 row 14, VERIFIED
-ALIASES_NOT_SUPPORTED_MESSAGE = (
-    "Key Aliases are not supported for this operation."  # §0 row 7, INFERRED from CreateGrant
+# kms-facts §4.2, VERIFIED
+THROTTLING_MESSAGE = (
+    "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls."
 )
-NO_SUCH_POLICY_MESSAGE = "No such policy exists"  # api.md §7 (guess)
-INCORRECT_KEY_MESSAGE = "The key ID in the request does not identify a CMK that can perform this operation."  # kms-facts §3.2, VERIFIED
-PENDING_WINDOW_MESSAGE = "PendingWindowInDays must be between 7 and 30"  # §7.2, VERIFIED
+# kms-facts §0 row 15, VERIFIED
+LOCKOUT_MESSAGE = "The new key policy will not allow you to update the key policy in the future."
+# kms-facts §0 row 13, VERIFIED
+NO_PRINCIPAL_MESSAGE = "Policy contains a statement with no principal."
+# kms-facts §0 row 14, VERIFIED
+INVALID_PRINCIPALS_MESSAGE = "Policy contains a statement with one or more invalid principals."
+# kms-facts §0 row 7, INFERRED from CreateGrant's real output
+ALIASES_NOT_SUPPORTED_MESSAGE = "Key Aliases are not supported for this operation."
+# api.md §7 (guess)
+NO_SUCH_POLICY_MESSAGE = "No such policy exists"
+# kms-facts §3.2, VERIFIED
+INCORRECT_KEY_MESSAGE = (
+    "The key ID in the request does not identify a CMK that can perform this operation."
+)
+# kms-facts §7.2, VERIFIED
+PENDING_WINDOW_MESSAGE = "PendingWindowInDays must be between 7 and 30"
 
 
 def not_found(arn: str) -> KMSError:

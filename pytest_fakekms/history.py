@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any, TypeGuard
 
 from pytest_fakekms.policy.document import STATEMENT_ELEMENTS
-from pytest_fakekms.recorder import freeze
+from pytest_fakekms.recorder import FrozenDict, freeze
 
 __all__ = [
     "PolicyHistory",
@@ -58,8 +58,14 @@ class PolicyVersion:
     bypass_lockout_check: bool
     operation: str
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "document", freeze(self.document))
+    def __getattribute__(self, name: str) -> Any:
+        # The document is deep-frozen on first read: storing a version on every
+        # PutKeyPolicy stays cheap, and the parsed document it came from is never touched.
+        value = object.__getattribute__(self, name)
+        if name == "document" and not isinstance(value, FrozenDict):
+            value = freeze(value)
+            object.__setattr__(self, name, value)
+        return value
 
     def describe(self) -> str:
         """``PutKeyPolicy by <arn> at <time>``, plus anything unusual about it."""

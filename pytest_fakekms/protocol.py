@@ -11,7 +11,9 @@ botocore here: the interceptor and the HTTP server both speak through this modul
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import datetime as dt
 import json
 import re
 import uuid
@@ -123,9 +125,21 @@ def _headers(length: int) -> dict[str, str]:
     }
 
 
+def _wire_value(value: Any) -> Any:
+    """JSON for the values operations return that JSON lacks: blobs and timestamps."""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, dt.datetime):
+        return value.timestamp()
+    raise TypeError(f"cannot put {type(value).__name__} on the wire")
+
+
 def encode_result(result: Mapping[str, Any]) -> WireResponse:
-    """A successful response: HTTP 200 and the output members as JSON (``{}`` when none)."""
-    body = json.dumps(result, separators=(",", ":")).encode()
+    """A successful response: HTTP 200 and the output members as JSON (``{}`` when none).
+
+    Blobs (bytes) go as base64 and timestamps (datetime) as epoch seconds (kms-facts §5.1).
+    """
+    body = json.dumps(result, separators=(",", ":"), default=_wire_value).encode()
     return WireResponse(200, _headers(len(body)), body)
 
 

@@ -129,6 +129,9 @@ class FrozenList(list[Any]):
         return (FrozenList, (list(self),))
 
 
+_LAZY_FROZEN = frozenset({"params", "response"})
+
+
 def freeze(value: Any) -> Any:
     """Deep-freeze JSON-like data: mappings, lists/tuples and bytearrays become immutable."""
     if isinstance(value, (FrozenDict, FrozenList)):
@@ -239,11 +242,15 @@ class Call:
     key_id: str | None = None
     transport: str = "in-process"
 
-    def __post_init__(self) -> None:
-        # Frozen dataclass: object.__setattr__ is the sanctioned way to normalise fields.
-        object.__setattr__(self, "params", freeze(self.params))
-        if self.response is not None:
-            object.__setattr__(self, "response", freeze(self.response))
+    def __getattribute__(self, name: str) -> Any:
+        # ``params`` and ``response`` are deep-frozen on first read, not on the request
+        # path: recording stays cheap, and the dispatcher hands over fresh objects that
+        # nothing else holds, so the log can never be changed behind a test's back.
+        value = object.__getattribute__(self, name)
+        if name in _LAZY_FROZEN and value is not None and not isinstance(value, FrozenDict):
+            value = freeze(value)
+            object.__setattr__(self, name, value)
+        return value
 
     @property
     def succeeded(self) -> bool:

@@ -136,8 +136,11 @@ class TestCallImmutability:
             call.response["KeyMetadata"]["KeyId"] = "x"
 
     def test_the_callers_dict_is_copied_not_wrapped(self) -> None:
+        """A Call takes ownership of the dicts it is given (the dispatcher hands over fresh
+        ones) and freezes a copy on first read, off the request path."""
         params: dict[str, Any] = {"KeyId": "k1", "GrantTokens": ["t"]}
         call = Call(**{**dataclasses.asdict(make_call()), "params": params})
+        assert call.params == params
         params["KeyId"] = "changed"
         params["GrantTokens"].append("u")
         assert call.params == {"KeyId": "k1", "GrantTokens": ["t"]}

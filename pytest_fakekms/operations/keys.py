@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from typing import Any
 
 from pytest_fakekms import errors
 from pytest_fakekms.crypto.specs import SUPPORTED_KEY_SPECS, key_usages, unsupported_key_spec
@@ -117,7 +119,7 @@ def install_default_policy(ctx: Context, record: KeyRecord) -> None:
     ctx.state.history.append(
         record.key_id,
         PolicyVersion(
-            document=json.loads(text),
+            document=_default_document(text),
             text=text,
             policy_name=DEFAULT_POLICY_NAME,
             set_at=ctx.now,
@@ -126,6 +128,14 @@ def install_default_policy(ctx: Context, record: KeyRecord) -> None:
             operation="CreateKey",
         ),
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _default_document(text: str) -> dict[str, Any]:
+    """The parsed default policy, shared by every key of an account (never mutated:
+    PolicyVersion freezes a copy when a test reads it)."""
+    parsed: dict[str, Any] = json.loads(text)
+    return parsed
 
 
 @operation("DescribeKey")

@@ -16,6 +16,8 @@ AWS KMS does not echo the policy text: it prints the parsed JSON with Jackson's
 
 from __future__ import annotations
 
+import functools
+
 _INDENT = "  "
 _SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 _SHORT_ESCAPES.update({"\b": "\\b", "\f": "\\f"})
@@ -31,6 +33,7 @@ def render_aws(value: object) -> str:
     return "".join(parts)
 
 
+@functools.lru_cache(maxsize=64)
 def default_policy(account_id: str, partition: str = "aws") -> str:
     """The exact default key policy text of a key created without one (kms-facts §2.2)."""
     return render_aws(

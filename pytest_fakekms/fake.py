@@ -27,6 +27,7 @@ from pytest_fakekms.history import assert_policy_history as _assert_history
 from pytest_fakekms.operations.base import Context
 from pytest_fakekms.recorder import CallList
 from pytest_fakekms.state import FakeState, account_of, find_key
+from pytest_fakekms.throttling import Throttle
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -88,6 +89,37 @@ class FakeKMS:
         interceptor.uninstall(self._dispatcher)
         _restore_env(self._saved_env)
         self._saved_env = {}
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0, *, allow_remote: bool = False) -> str:
+        """Also answer over HTTP (api.md §5) until :meth:`stop_serving` or :meth:`stop`.
+
+        ``port=0`` picks a free port. Returns :attr:`endpoint_url`. Works with or
+        without :meth:`start` (the in-process hook); hosts other than loopback need
+        ``allow_remote=True``. See ``pytest_fakekms.server`` for the HTTP details.
+        """
+        from pytest_fakekms.server import FakeKMSServer
+
+        if self._server is not None:
+            raise RuntimeError(f"this FakeKMS is already serving at {self.endpoint_url}")
+        server = FakeKMSServer(self._dispatcher, host=host, port=port, allow_remote=allow_remote)
+        self._server = server.start()
+        return str(server.endpoint_url)
+
+    def stop_serving(self) -> None:
+        """Stop the HTTP server started by :meth:`serve` (the in-process hook stays)."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
+
+    @property
+    def endpoint_url(self) -> str:
+        """The URL the fake serves KMS at over HTTP, e.g. ``http://127.0.0.1:49152``."""
+        if self._server is None:
+            raise RuntimeError(
+                "this FakeKMS is not serving over HTTP: use the fake_kms_server fixture "
+                "or call fake.serve() first"
+            )
+        return str(self._server.endpoint_url)
 
     def __enter__(self) -> FakeKMS:
         return self.start()
@@ -283,10 +315,12 @@ class FakeKMS:
         latency: float = 0.0,
     ) -> Fault:
         """Make the next ``times`` matching requests fail with ``error`` (api.md §4)."""
-        from pytest_fakekms.fault_rules import check_fault_error
+        from pytest_fakekms.fault_rules import new_fault
 
-        check_fault_error(operation, error)
-        fault = Fault(operation, error, times, after, message, key_id, latency)
+        fault = new_fault(
+            operation, error, times=times, after=after, message=message, key_id=key_id,
+            latency=latency,
+        )  # fmt: skip
         self._state.faults.append(fault)
         return fault
 
@@ -294,6 +328,18 @@ class FakeKMS:
     def faults(self) -> list[Fault]:
         """The faults planned for this fake (marker faults and injected ones)."""
         return list(self._state.faults)
+
+    def throttle(self, rate: float | None = None, operation: str | None = None) -> Throttle:
+        """Apply AWS's request quotas on the virtual clock; ``rate`` overrides one or all."""
+        from pytest_fakekms.fault_rules import check_throttle_rule
+
+        check_throttle_rule(rate, operation)
+        self._dispatcher.throttle.enable(rate, operation)
+        return self._dispatcher.throttle
+
+    def eventual_consistency(self, seconds: float = 5.0) -> None:
+        """Hide keys younger than ``seconds`` of virtual time (NotFoundException); 0: off."""
+        self._dispatcher.consistency.enable(seconds)
 
     # -- internals ------------------------------------------------------------------------------
 

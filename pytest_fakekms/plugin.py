@@ -82,27 +82,53 @@ def _single_arg(mark: pytest.Mark, name: str) -> Any:
 _OPTIONS_KEY = pytest.StashKey[Any]()
 
 
+def _configured_fake(item: pytest.Item) -> FakeKMS | str:
+    """The fake the test's markers ask for, faults planned; or what is wrong with them."""
+    from pytest_fakekms.fault_rules import apply_markers
+
+    try:
+        fake = build_fake(item)
+        apply_markers(fake, item)
+    except (TypeError, ValueError) as error:
+        return f"fake_kms cannot be set up: {error}"
+    return fake
+
+
 @pytest.fixture
 def fake_kms(request: pytest.FixtureRequest) -> Iterator[FakeKMS]:
     """A fresh in-process fake of AWS KMS answering every botocore KMS call in this test."""
-    from pytest_fakekms.fault_rules import plan_marker_faults, unfired_fault_report
-
     item = request.node
-    try:
-        fake = build_fake(item)
-        plan_marker_faults(fake, item)
-    except (TypeError, ValueError) as error:
-        raise pytest.UsageError(f"{item.nodeid}: {error}") from None
+    fake = _configured_fake(item)
+    if isinstance(fake, str):
+        # The test author's mistake: an error at setup, before the body runs, with the
+        # message alone (a pytest.UsageError would add this fixture's traceback).
+        pytest.fail(fake, pytrace=False)
     item.stash[_FAKE_KEY] = fake
     fake.start()
     try:
         yield fake
     finally:
         fake.stop()
-    if item.stash[_OPTIONS_KEY].assert_all_faults_triggered:
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Fail a test whose body passed while a ``kms_fault`` marker never fired.
+
+    Checked when the test function returns rather than at fixture teardown, so the
+    test itself is reported as failed (with the "fake KMS calls" section), not as
+    passed with an error at teardown. Calls made by fixtures' teardown code come
+    too late to count.
+    """
+    result = yield  # a failing, skipped or xfailed body raises here: nothing to add
+    fake = item.stash.get(_FAKE_KEY, None)
+    if fake is not None and item.stash[_OPTIONS_KEY].assert_all_faults_triggered:
+        from pytest_fakekms.fault_rules import unfired_fault_report
+
         report = unfired_fault_report(fake)
         if report:
             pytest.fail(report, pytrace=False)
+    return result
 
 
 @pytest.hookimpl(wrapper=True)
@@ -132,3 +158,69 @@ def _looks_like_policy(value: object) -> bool:
     if isinstance(value, dict):
         return "Statement" in value
     return type(value).__name__ == "PolicyVersion"
+
+
+# --- fake_kms_server: the same fake over HTTP (api.md §5, issue #7) ---------------------------
+#
+# The server fixtures set AWS_ENDPOINT_URL_KMS (and dummy credentials and a Region when the
+# environment has none) so that subprocesses, the AWS CLI and other SDKs reach the fake;
+# everything is restored afterwards. In-process clients created meanwhile also point at that
+# URL; while `fake_kms` is active its hook still answers them in-process.
+
+ENDPOINT_ENV = "AWS_ENDPOINT_URL_KMS"
+_SERVER_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "AKIAFAKEKMSTESTING00",
+    "AWS_SECRET_ACCESS_KEY": "fakekms-secret-access-key",
+}
+
+
+def _server_env(fake: FakeKMS) -> dict[str, str]:
+    """The variables that point other processes at ``fake``'s HTTP endpoint."""
+    import os
+
+    env = {ENDPOINT_ENV: fake.endpoint_url}
+    if not os.environ.get("AWS_ACCESS_KEY_ID"):
+        # Also when AWS_PROFILE is set: a profile could make the CLI call STS or SSO.
+        env.update(_SERVER_CREDENTIALS)
+    if not (os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION")):
+        env["AWS_DEFAULT_REGION"] = fake.region
+    return env
+
+
+def _serve_with_env(fake: FakeKMS) -> Iterator[FakeKMS]:
+    """Serve ``fake`` over HTTP with the environment pointing at it, until closed."""
+    fake.serve()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in _server_env(fake).items():
+                patch.setenv(name, value)
+            yield fake
+    finally:
+        fake.stop_serving()
+
+
+@pytest.fixture
+def fake_kms_server(fake_kms: FakeKMS) -> Iterator[FakeKMS]:
+    """The test's `fake_kms`, also served over HTTP at `fake_kms.endpoint_url` (127.0.0.1)."""
+    yield from _serve_with_env(fake_kms)
+
+
+@pytest.fixture(scope="session")
+def fake_kms_server_session(pytestconfig: pytest.Config) -> Iterator[FakeKMS]:
+    """One fake for the whole session, served over HTTP only (no in-process hook).
+
+    For suites that start an application once. Its state and calls accumulate across
+    tests. It installs no hook, so tests may still use the function-scoped `fake_kms`
+    (a separate fake, which answers in-process clients while it is active).
+    """
+    from pytest_fakekms.fake import FakeKMS
+    from pytest_fakekms.options import merge_options
+
+    defaults = {
+        "account_id": pytestconfig.getini("fakekms_account_id"),
+        "region": pytestconfig.getini("fakekms_region"),
+        "caller": pytestconfig.getini("fakekms_caller"),
+        "strict_principals": pytestconfig.getini("fakekms_strict_principals"),
+    }
+    fake = FakeKMS(**merge_options(defaults, []).fake_kwargs())
+    yield from _serve_with_env(fake)

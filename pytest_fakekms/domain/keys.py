@@ -4,14 +4,34 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import secrets
 import types
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_fakekms.crypto.specs import metadata_algorithms
 from pytest_fakekms.domain.keystates import KeyState
+from pytest_fakekms.errors import KMSError
+
+if TYPE_CHECKING:
+    from pytest_fakekms.crypto.material import Material
+
+
+@functools.cache
+def _customer_master_key_specs() -> frozenset[str]:
+    from pytest_fakekms.model import service_model  # loads botocore's model once
+
+    values: list[str] = getattr(service_model().shape_for("CustomerMasterKeySpec"), "enum", [])
+    return frozenset(values)
+
+
+def customer_master_key_spec(key_spec: str) -> str | None:
+    """The deprecated CustomerMasterKeySpec for ``key_spec``, or None when the key spec is
+    newer than that enum (Ed25519, ML-DSA): botocore's model has no value for it, so the
+    member is left out rather than sent with a value botocore does not know."""
+    return key_spec if key_spec in _customer_master_key_specs() else None
 
 
 def new_material_id() -> str:
@@ -32,16 +52,32 @@ class KeyRecord:
     origin: str
     description: str
     creation_date: dt.datetime
-    policy_text: str  # as GetKeyPolicy returns it (AWS's re-serialized form)
+    # The key policy: AWS's re-serialized text, or the parsed document it is rendered from
+    # on first read (rendering a 30 KB policy costs milliseconds; most puts are never read).
+    policy_source: str | Mapping[str, Any]
     state: KeyState = KeyState.ENABLED
     deletion_date: dt.datetime | None = None
     pending_window_days: int | None = None
     multi_region: bool = False
     key_manager: str = "CUSTOMER"
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
-    materials: list[Any] = dataclasses.field(default_factory=list)  # lazily generated
+    materials: list[Material] = dataclasses.field(default_factory=list)  # lazily generated
     material_id: str = ""
     rotation_enabled: bool = False
+
+    @property
+    def policy_text(self) -> str:
+        """The policy as GetKeyPolicy returns it (AWS's re-serialized form, kms-facts §1.3)."""
+        source = self.policy_source
+        if not isinstance(source, str):
+            from pytest_fakekms.policy.render import render_aws
+
+            source = self.policy_source = render_aws(source)
+        return source
+
+    @policy_text.setter
+    def policy_text(self, text: str) -> None:
+        self.policy_source = text
 
     def metadata(self) -> dict[str, Any]:
         """KeyMetadata as it goes on the wire (kms-facts §7.1); timestamps as epoch seconds."""
@@ -52,7 +88,9 @@ class KeyRecord:
         }
         if self.material_id:
             meta["CurrentKeyMaterialId"] = self.material_id
-        meta["CustomerMasterKeySpec"] = self.key_spec
+        legacy_spec = customer_master_key_spec(self.key_spec)
+        if legacy_spec is not None:
+            meta["CustomerMasterKeySpec"] = legacy_spec
         if self.deletion_date is not None:
             meta["DeletionDate"] = self.deletion_date.timestamp()
         meta["Description"] = self.description
@@ -76,6 +114,33 @@ class KeyRecord:
         if self.pending_window_days is not None and self.state is KeyState.PENDING_DELETION:
             meta["PendingDeletionWindowInDays"] = self.pending_window_days
         return meta
+
+    def current_material(self) -> Material:
+        """The material new ciphertexts, signatures and MACs use, generated on first use.
+
+        Call it with the backend lock held (operations always run under it), so two
+        threads never generate two materials for one key. CreateKey stays cheap: an
+        RSA_4096 key is made here, on the key's first cryptographic use.
+        """
+        if not self.materials:
+            self.materials.append(self._first_material())
+        return self.materials[-1]
+
+    def material(self, version: int) -> Material | None:
+        """The key's material of ``version`` (the one a ciphertext blob names), if it has it."""
+        return next((m for m in self.materials if m.version == version), None)
+
+    def _first_material(self) -> Material:
+        from pytest_fakekms.crypto.material import new_material  # loads cryptography
+
+        if self.origin == "EXTERNAL":
+            # Keys with imported material have none until it is imported; the key-state
+            # table rejects them while PendingImport ([5], kms-facts §3.2, VERIFIED text).
+            raise KMSError("KMSInvalidStateException", f"{self.arn} is pending import.")
+        material = new_material(self.key_spec)
+        if self.material_id:  # CurrentKeyMaterialId was drawn at CreateKey: keep it
+            material = dataclasses.replace(material, material_id=self.material_id)
+        return material
 
     def view(self) -> Key:
         """A read-only snapshot of this key for tests."""

@@ -86,7 +86,7 @@ def new_key_record(ctx: Context, params: Params) -> KeyRecord:
         origin=origin,
         description=params.get("Description", ""),
         creation_date=ctx.now,
-        policy_text="",
+        policy_source="",
         state=KeyState.PENDING_IMPORT if origin == "EXTERNAL" else KeyState.ENABLED,
         multi_region=multi_region,
         tags=merged_tags({}, params.get("Tags", [])),

@@ -17,7 +17,6 @@ from pytest_fakekms.operations.base import Context, Params, Result, operation
 from pytest_fakekms.policy.document import PolicyDocument, parse_policy
 from pytest_fakekms.policy.evaluator import check_lockout
 from pytest_fakekms.policy.principals import validate_principals
-from pytest_fakekms.policy.render import render_aws
 
 DEFAULT_POLICY_NAME = "default"
 
@@ -46,7 +45,7 @@ def set_policy(
     ctx: Context, record: KeyRecord, text: str, document: PolicyDocument, *, bypass: bool
 ) -> None:
     """Store an accepted policy on the key and append it to the key's history."""
-    record.policy_text = render_aws(document.value)
+    record.policy_source = document.value  # rendered when first read
     ctx.state.history.append(
         record.key_id,
         PolicyVersion(

@@ -1,8 +1,11 @@
 """Virtual time: every timestamp the fake produces comes from a :class:`VirtualClock`.
 
 The clock starts at the wall-clock time the fake was created and then moves only
-when a test advances it (or when botocore's retry back-off would have slept), so
-tests that wait for a deletion window or a retry never wait in wall time.
+when a test advances it, when a fault's ``latency`` elapses, or when botocore's
+retry back-off would have slept (the interceptor adds the delay here instead of
+sleeping). Tests that wait for a deletion window or a retry never wait in wall
+time. Listeners run after each advance; the backend uses one to complete the
+scheduled deletions that came due (kms-facts §7.2).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ class VirtualClock:
     """A thread-safe clock that moves only when told to."""
 
     def __init__(self, start: dt.datetime | None = None) -> None:
-        self._now = start or dt.datetime.now(UTC)
+        if start is not None and start.tzinfo is None:
+            raise ValueError(f"the virtual clock needs a tz-aware start time, not {start!r}")
+        self._now = (start or dt.datetime.now(UTC)).astimezone(UTC)
         self._lock = threading.Lock()
         self._listeners: list[Callable[[dt.datetime], None]] = []
 
@@ -26,17 +31,36 @@ class VirtualClock:
         """The current virtual time (UTC, tz-aware)."""
         return self._now
 
-    def advance(self, delta: float | dt.timedelta) -> dt.datetime:
-        """Move the clock forward by seconds or a timedelta; returns the new time."""
+    def advance(
+        self,
+        delta: float | dt.timedelta = 0.0,
+        /,
+        *,
+        days: float = 0.0,
+        hours: float = 0.0,
+        minutes: float = 0.0,
+        seconds: float = 0.0,
+    ) -> dt.datetime:
+        """Move forward by seconds, a timedelta and/or units (``advance(days=7)``); returns now."""
         step = delta if isinstance(delta, dt.timedelta) else dt.timedelta(seconds=delta)
+        step += dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
         if step < dt.timedelta(0):
-            raise ValueError(f"the virtual clock cannot go backwards (advance({delta!r}))")
+            raise ValueError(
+                f"the virtual clock cannot go backwards (advance by {step}); "
+                "start a new fake for an earlier time"
+            )
         with self._lock:
             self._now += step
             now = self._now
         for listener in list(self._listeners):
             listener(now)
         return now
+
+    def advance_to(self, when: dt.datetime) -> dt.datetime:
+        """Move forward to ``when`` (tz-aware); a time in the past is a ValueError."""
+        if when.tzinfo is None:
+            raise ValueError(f"advance_to needs a tz-aware datetime, not {when!r}")
+        return self.advance(when - self._now)
 
     def on_advance(self, listener: Callable[[dt.datetime], None]) -> None:
         """Call ``listener(now)`` after every advance (used for deletions coming due)."""

@@ -1,0 +1,150 @@
+"""The virtual clock: every timestamp comes from it, deletions complete on it, and
+botocore's retry back-off for KMS requests is spent on it instead of in wall time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from conftest import ACCOUNT, REGION, error_of
+
+from pytest_fakekms import KeyState
+from pytest_fakekms.clock import VirtualClock
+
+ARN_PREFIX = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/"
+START = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+
+
+# --- the clock itself ------------------------------------------------------------------------
+
+
+def test_now_is_utc_and_tz_aware(fake_kms: Any) -> None:
+    now = fake_kms.clock.now()
+    assert now.tzinfo is not None
+    assert now.utcoffset() == dt.timedelta(0)
+
+
+def test_advance_by_seconds_timedelta_or_units() -> None:
+    clock = VirtualClock(START)
+    assert clock.advance(1.5) == START + dt.timedelta(seconds=1.5)
+    clock.advance(dt.timedelta(minutes=1))
+    clock.advance(days=1, hours=2, minutes=3, seconds=4)
+    assert clock.now() == START + dt.timedelta(days=1, hours=2, minutes=4, seconds=5.5)
+
+
+def test_the_clock_does_not_move_by_itself() -> None:
+    clock = VirtualClock(START)
+    time.sleep(0.01)
+    assert clock.now() == START
+
+
+def test_advance_to_and_no_going_back() -> None:
+    clock = VirtualClock(START)
+    assert clock.advance_to(START + dt.timedelta(hours=1)) == START + dt.timedelta(hours=1)
+    with pytest.raises(ValueError, match="cannot go backwards"):
+        clock.advance(-1)
+    with pytest.raises(ValueError, match="cannot go backwards"):
+        clock.advance_to(START)
+    with pytest.raises(ValueError, match="tz-aware"):
+        clock.advance_to(dt.datetime(2030, 1, 1))
+    assert clock.now() == START + dt.timedelta(hours=1)
+
+
+def test_naive_start_is_refused() -> None:
+    with pytest.raises(ValueError, match="tz-aware"):
+        VirtualClock(dt.datetime(2025, 1, 1))
+
+
+def test_listeners_see_the_new_time() -> None:
+    clock = VirtualClock(START)
+    seen: list[dt.datetime] = []
+    clock.on_advance(seen.append)
+    clock.advance(days=1)
+    assert seen == [START + dt.timedelta(days=1)]
+
+
+# --- every timestamp comes from it -----------------------------------------------------------
+
+
+def test_timestamps_come_from_the_virtual_clock(kms: Any, fake_kms: Any) -> None:
+    fake_kms.clock.advance(days=400)
+    now = fake_kms.clock.now()
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert meta["CreationDate"] == now
+    assert fake_kms.key(key_id).creation_date == now
+    assert fake_kms.policy_history(key_id)[0].set_at == now
+    kms.create_alias(AliasName="alias/a", TargetKeyId=key_id)
+    assert kms.list_aliases()["Aliases"][0]["CreationDate"] == now
+    assert {c.at for c in fake_kms.calls} == {now}
+    deletion = kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)["DeletionDate"]
+    assert deletion == now + dt.timedelta(days=7)
+
+
+# --- deletions complete on it ------------------------------------------------------------------
+
+
+def test_deletion_completes_when_the_clock_passes_the_deletion_date(
+    kms: Any, fake_kms: Any, key_id: str
+) -> None:
+    kms.create_alias(AliasName="alias/doomed", TargetKeyId=key_id)
+    kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    fake_kms.clock.advance(days=6, hours=23)
+    assert fake_kms.key(key_id).state is KeyState.PENDING_DELETION
+    fake_kms.clock.advance(hours=1)
+    with pytest.raises(kms.exceptions.NotFoundException) as raised:
+        kms.describe_key(KeyId=key_id)
+    assert error_of(raised) == (
+        "NotFoundException",
+        f"Key '{ARN_PREFIX}{key_id}' does not exist",
+        400,
+    )
+    assert kms.list_aliases()["Aliases"] == []
+    assert kms.list_keys()["Keys"] == []
+    with pytest.raises(KeyError):
+        fake_kms.key(key_id)
+
+
+def test_cancelled_deletion_does_not_complete(kms: Any, fake_kms: Any, key_id: str) -> None:
+    kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    kms.cancel_key_deletion(KeyId=key_id)
+    fake_kms.clock.advance(days=30)
+    assert fake_kms.key(key_id).state is KeyState.DISABLED
+
+
+# --- retry back-off is virtual --------------------------------------------------------------------
+
+
+@pytest.mark.kms_fault("DescribeKey", "KMSInternalException", times=4)
+def test_legacy_retry_back_off_costs_no_wall_time(fake_kms: Any) -> None:
+    """Legacy mode: 5 attempts, back-off rand * 2**(n-1) per retry (kms-facts §5.4): up to
+    15 s of sleeping against AWS, spent on the virtual clock here."""
+    kms = boto3.client("kms", region_name=REGION, config=Config(retries={"mode": "legacy"}))
+    key_id = fake_kms.create_key().key_id
+    before = fake_kms.clock.now()
+    started = time.perf_counter()
+    kms.describe_key(KeyId=key_id)
+    elapsed = time.perf_counter() - started
+    calls = fake_kms.calls.filter("DescribeKey")
+    assert [c.attempt for c in calls] == [1, 2, 3, 4, 5]
+    assert calls[0].backoff == 0.0
+    assert all(c.backoff > 0 for c in calls[1:])
+    waited = sum(c.backoff for c in calls)
+    assert (fake_kms.clock.now() - before).total_seconds() == pytest.approx(waited, abs=1e-5)
+    assert calls[-1].at == fake_kms.clock.now()
+    assert elapsed < 1.0
+
+
+def test_back_off_is_recorded_on_the_next_attempt(fake_kms: Any) -> None:
+    kms = boto3.client("kms", region_name=REGION, config=Config(retries={"mode": "standard"}))
+    fake_kms.inject_fault("ListKeys", "KMSInternalException", times=1)
+    before = fake_kms.clock.now()
+    kms.list_keys()
+    first, second = fake_kms.calls
+    assert (first.backoff, first.at) == (0.0, before)
+    assert second.backoff > 0
+    assert second.at == before + dt.timedelta(seconds=second.backoff)

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import importlib
 
-_MODULES = ("keys", "aliases", "policies", "lifecycle", "tags")
+_MODULES = (
+    "keys",
+    "aliases",
+    "policies",
+    "lifecycle",
+    "tags",
+    "encryption",
+    "data_keys",
+    "signing",
+    "public_keys",
+    "macs",
+)
 
 
 def load_all() -> None:

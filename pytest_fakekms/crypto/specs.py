@@ -93,6 +93,16 @@ METADATA_MEMBER: dict[str, str] = {
 }
 
 #: Every KeySpec in botocore's KMS model (botocore 1.43.11).
+#: The values of the deprecated ``CustomerMasterKeySpec`` enum (botocore's model; newer
+#: key specs such as Ed25519 and ML-DSA have none, so KeyMetadata leaves the member out).
+CUSTOMER_MASTER_KEY_SPECS: frozenset[str] = frozenset(
+    {
+        *_RSA_SPECS,
+        "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1",
+        "SYMMETRIC_DEFAULT", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2",
+    }
+)  # fmt: skip
+
 ALL_KEY_SPECS: frozenset[str] = frozenset(spec for table in _BY_USAGE.values() for spec in table)
 
 #: Key specs whose material the fake can generate and use. SM2 is China-only.

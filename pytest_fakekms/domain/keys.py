@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import json
 import secrets
 import types
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pytest_fakekms.crypto.specs import metadata_algorithms
+from pytest_fakekms.crypto.specs import CUSTOMER_MASTER_KEY_SPECS, metadata_algorithms
 from pytest_fakekms.domain.keystates import KeyState
 from pytest_fakekms.errors import KMSError
 
@@ -19,19 +18,11 @@ if TYPE_CHECKING:
     from pytest_fakekms.crypto.material import Material
 
 
-@functools.cache
-def _customer_master_key_specs() -> frozenset[str]:
-    from pytest_fakekms.model import service_model  # loads botocore's model once
-
-    values: list[str] = getattr(service_model().shape_for("CustomerMasterKeySpec"), "enum", [])
-    return frozenset(values)
-
-
 def customer_master_key_spec(key_spec: str) -> str | None:
     """The deprecated CustomerMasterKeySpec for ``key_spec``, or None when the key spec is
     newer than that enum (Ed25519, ML-DSA): botocore's model has no value for it, so the
     member is left out rather than sent with a value botocore does not know."""
-    return key_spec if key_spec in _customer_master_key_specs() else None
+    return key_spec if key_spec in CUSTOMER_MASTER_KEY_SPECS else None
 
 
 def new_material_id() -> str:

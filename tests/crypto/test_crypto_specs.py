@@ -27,6 +27,10 @@ def test_key_specs_are_botocores(kms_model: object) -> None:
     assert _enum(kms_model, "KeySpec") >= specs.ALL_KEY_SPECS
 
 
+def test_customer_master_key_specs_are_botocores(kms_model: object) -> None:
+    assert _enum(kms_model, "CustomerMasterKeySpec") == specs.CUSTOMER_MASTER_KEY_SPECS
+
+
 def test_every_algorithm_is_in_botocores_enums(kms_model: object) -> None:
     tables = {
         "EncryptionAlgorithmSpec": specs.ENCRYPTION,

@@ -54,10 +54,10 @@ class _KMSEmitter:
         return getattr(self._inner, name)
 
     def emit(self, event_name: str, **kwargs: Any) -> list[tuple[Any, Any]]:
-        if event_name.startswith("before-send."):
+        if event_name[:12] == "before-send.":
             return [(self.emit, self._answer(kwargs["request"]))]
         responses: list[tuple[Any, Any]] = self._inner.emit(event_name, **kwargs)
-        if event_name.startswith("needs-retry."):
+        if event_name[:12] == "needs-retry.":
             delay = first_non_none_response(responses)
             if delay is not None and delay is not False:
                 self._backoff = float(delay)

@@ -15,8 +15,8 @@ import base64
 import dataclasses
 import datetime as dt
 import json
+import os
 import re
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -117,9 +117,15 @@ def _decode_body(body: bytes | str | None) -> dict[str, Any]:
     return params
 
 
+def request_id() -> str:
+    """A random request id in the UUID form AWS uses (kms-facts §5.2)."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{h[16:20]}-{h[20:]}"
+
+
 def _headers(length: int) -> dict[str, str]:
     return {
-        "x-amzn-RequestId": str(uuid.uuid4()),
+        "x-amzn-RequestId": request_id(),
         "Content-Type": CONTENT_TYPE,
         "Content-Length": str(length),
     }

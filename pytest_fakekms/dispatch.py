@@ -60,7 +60,7 @@ class Dispatcher:
             account_id=account_of(caller) or state.account_id,
             caller=caller,
         )
-        params: dict[str, Any] = request.params
+        params: dict[str, Any] | None = None
         injected = False
         result: dict[str, Any] | None = None
         error: KMSError | None = None
@@ -79,6 +79,8 @@ class Dispatcher:
         except KMSError as caught:
             error = caught
             response = protocol.encode_error(caught)
+        if params is None:  # refused by validation: record what was sent, blobs decoded
+            params = validation.decode_params(request.operation, request.params)
         self._record(ctx, params, request.attempt, result, error, response.status,
                      injected, backoff, transport)  # fmt: skip
         return response

@@ -25,6 +25,12 @@ from pytest_fakekms.domain.keystates import (
     next_state,
 )
 from pytest_fakekms.errors import KMSError
+from pytest_fakekms.operations.coverage_docs import (
+    AREAS,
+    NONE,
+    render_block,
+    replace_block,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -418,6 +424,32 @@ def test_docs_show_every_key_scoped_operation_and_message() -> None:
     for template in {c.template for row in TABLE.values() for c in row.values() if c.template}:
         assert template.format(arn="<key ARN>") in docs
     assert "Do not edit" in docs.splitlines()[0]
+
+
+def test_operation_areas_cover_the_table_once() -> None:
+    grouped = [name for names in AREAS.values() for name in names]
+    assert sorted(grouped) == sorted(TABLE)
+
+
+def test_errors_page_lists_exactly_the_implemented_operations() -> None:
+    from pytest_fakekms.operations import load_all
+    from pytest_fakekms.operations.base import OPERATIONS
+
+    load_all()
+    page = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    assert page == replace_block(page), "run: python scripts/generate_docs.py"
+    block = render_block()
+    rows = [line.split(" | ") for line in block.splitlines() if line.startswith("| ")][1:]
+    implemented = {name for row in rows for name in row[1].split(", ")} - {NONE}
+    missing = {name for row in rows for name in row[2].removesuffix(" |").split(", ")} - {NONE}
+    assert implemented == set(OPERATIONS)
+    assert missing == set(TABLE) - set(OPERATIONS)
+    assert f"**{len(OPERATIONS)}** of the {len(TABLE)} operations" in block
+
+
+def test_replace_block_needs_the_markers() -> None:
+    with pytest.raises(ValueError, match="no generated block"):
+        replace_block("# Error catalogue\n")
 
 
 def test_generate_docs_check_mode_passes() -> None:

@@ -11,6 +11,16 @@ import boto3
 import pytest
 from botocore.config import Config
 
+import pytest_fakekms.fake
+import pytest_fakekms.interceptor
+import pytest_fakekms.server  # noqa: F401
+from pytest_fakekms.operations import load_all
+
+# Import every module of the package now, in the outer session: pytester's in-process
+# runs drop modules first imported inside them, and a module imported twice would
+# bring a second KMSError class that the first copy's `except` does not catch.
+load_all()
+
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"

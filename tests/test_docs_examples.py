@@ -24,7 +24,7 @@ def test_page_examples_pass(pytester: pytest.Pytester, page: Path) -> None:
     blocks = re.findall(r"```python\n(.*?)```", page.read_text(), re.S)
     tests = [b for b in blocks if "def test_" in b]
     header = "import json\nimport boto3\nimport pytest\nfrom botocore.config import Config\n"
-    pytester.makepyfile(**{f"test_{page.stem.replace('-', '_')}": header + "\n\n".join(tests)})
+    pytester.makepyfile(**{f"test_docs_{page.stem.replace('-', '_')}": header + "\n\n".join(tests)})
     result = pytester.runpytest("-p", "no:cacheprovider")
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed", 0) > 0, result.stdout.str()[-3000:]

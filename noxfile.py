@@ -7,9 +7,9 @@ import nox
 nox.options.sessions = ["tests", "examples", "lint", "typecheck", "docs"]
 
 
-@nox.session
+@nox.session(python=["3.10", "3.11", "3.12", "3.13"])
 def tests(session: nox.Session) -> None:
-    """The whole test suite."""
+    """The whole test suite, on every supported Python that is installed."""
     session.install("-e", ".[test]")
     session.run("pytest", *session.posargs)
 
@@ -39,7 +39,8 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the MkDocs site, warnings as errors."""
-    session.install("mkdocs")
+    session.install("-e", ".", "mkdocs")
+    session.run("python", "scripts/generate_docs.py", "--check")
     session.run("mkdocs", "build", "--strict", "--site-dir", "build/site")
 
 

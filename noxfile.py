@@ -32,7 +32,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package and this file."""
-    session.install("-e", ".[test]", "mypy", "nox")
+    session.install("-e", ".[test]", "mypy", "nox", "botocore-stubs")
     session.run("mypy", "--strict")
 
 

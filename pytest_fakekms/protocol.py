@@ -140,12 +140,17 @@ def _wire_value(value: Any) -> Any:
     raise TypeError(f"cannot put {type(value).__name__} on the wire")
 
 
+#: One encoder for every response: ``json.dumps`` with these options would build a new
+#: ``JSONEncoder`` on every call.
+_RESULT_ENCODER = json.JSONEncoder(separators=(",", ":"), default=_wire_value)
+
+
 def encode_result(result: Mapping[str, Any]) -> WireResponse:
     """A successful response: HTTP 200 and the output members as JSON (``{}`` when none).
 
     Blobs (bytes) go as base64 and timestamps (datetime) as epoch seconds (kms-facts §5.1).
     """
-    body = json.dumps(result, separators=(",", ":"), default=_wire_value).encode()
+    body = _RESULT_ENCODER.encode(result).encode()
     return WireResponse(200, _headers(len(body)), body)
 
 

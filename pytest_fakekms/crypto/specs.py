@@ -31,6 +31,8 @@ and for Sign, github.com/JackOfMostTrades/aws-kms-pkcs11/issues/18).
 
 from __future__ import annotations
 
+import functools
+
 from pytest_fakekms.errors import KMSError
 
 _RSA_SPECS = ("RSA_2048", "RSA_3072", "RSA_4096")
@@ -163,6 +165,7 @@ def metadata_algorithms(key_spec: str, key_usage: str) -> dict[str, list[str]]:
     return {METADATA_MEMBER[key_usage]: values} if values else {}
 
 
+@functools.lru_cache(maxsize=64)  # a few dozen key specs; CreateKey asks on every call
 def key_usages(key_spec: str) -> tuple[str, ...]:
     """The KeyUsage values CreateKey accepts for ``key_spec`` (CreateKey KeyUsage docs)."""
     _require_known(key_spec)

@@ -12,6 +12,7 @@ checks the two against each other).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 from pytest_fakekms import errors
@@ -85,6 +86,9 @@ def alias_arn(region: str, account_id: str, alias_name: str) -> str:
     return f"arn:{partition_for(region)}:kms:{region}:{account_id}:{alias_name}"
 
 
+# Cached: a test names the same few keys over and over, and a KeyRef is immutable. An
+# identifier that is refused raises, and lru_cache never caches a raised error.
+@functools.lru_cache(maxsize=4096)
 def parse_key_identifier(
     value: str, *, operation: str, member: str, account_id: str, region: str
 ) -> KeyRef:

@@ -144,8 +144,18 @@ class PolicyDocument:
     value: dict[str, object] = field(compare=False)
     #: Every distinct (principal type, value) named by Principal or NotPrincipal.
     principal_items: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
+    #: True when some statement has a Condition (its decisions then depend on the request's
+    #: condition keys, such as the time, and are never memoized).
+    has_conditions: bool = field(init=False, repr=False, compare=False)
+    #: Lockout-check decisions of an unconditioned document, by (caller ARN, key ARN): see
+    #: :func:`.evaluator.check_lockout`. Documents are cached by text, so a policy that is
+    #: put again is not evaluated again.
+    lockout_decisions: dict[tuple[str, str], bool] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "has_conditions", any(st.condition for st in self.statements))
         items = dict.fromkeys(  # distinct, in document order
             item
             for st in self.statements
@@ -257,7 +267,12 @@ def _statement_list(policy: dict[str, object]) -> list[dict[str, object]]:
 def _known_statement(raw: dict[str, object]) -> Statement:
     """``_statement`` with a cache keyed by the statement's compact JSON: successive
     policies of a key mostly repeat their statements, and compiling one costs ~15 us."""
-    return _compiled_statement(json.dumps(raw, separators=(",", ":")))
+    return _compiled_statement(_compact_json(raw))
+
+
+#: ``json.dumps(raw, separators=(",", ":"))`` without building a new encoder per statement
+#: (a 100-statement policy would build 100 of them).
+_compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
 @functools.lru_cache(maxsize=4096)

@@ -142,7 +142,30 @@ def check_lockout(
     doc: PolicyDocument, *, caller_arn: str, key_arn: str, region: str, now: datetime
 ) -> None:
     """Raise AWS's lockout error unless ``doc`` lets the caller call PutKeyPolicy again."""
-    ctx = context_for(caller_arn, "kms:PutKeyPolicy", key_arn, region=region, bypass=False, now=now)
-    if not allows(doc, ctx):
+    if doc.has_conditions:
+        allowed = _lockout_allows(doc, caller_arn, key_arn, region, now)
+    else:
+        # Without conditions the decision depends on the caller and the key alone (the
+        # statements' principal, action and resource matchers): memoize it per document.
+        decisions = doc.lockout_decisions
+        memo = decisions.get((caller_arn, key_arn))
+        if memo is None:
+            memo = _lockout_allows(doc, caller_arn, key_arn, region, now)
+            if len(decisions) >= _MAX_LOCKOUT_DECISIONS:
+                decisions.clear()
+            decisions[caller_arn, key_arn] = memo
+        allowed = memo
+    if not allowed:
         # kms-facts §0 row 15, VERIFIED
         raise errors.KMSError("MalformedPolicyDocumentException", errors.LOCKOUT_MESSAGE)
+
+
+#: Memoized lockout decisions kept per document (a bound on memory, not a tuning knob).
+_MAX_LOCKOUT_DECISIONS = 1024
+
+
+def _lockout_allows(
+    doc: PolicyDocument, caller_arn: str, key_arn: str, region: str, now: datetime
+) -> bool:
+    ctx = context_for(caller_arn, "kms:PutKeyPolicy", key_arn, region=region, bypass=False, now=now)
+    return allows(doc, ctx)

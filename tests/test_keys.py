@@ -360,3 +360,15 @@ def test_seeded_key_with_policy_and_state(fake_kms: Any, kms: Any) -> None:
         fake_kms.key("1234abcd-12ab-34cd-56ef-1234567890ab")
     with pytest.raises(ValueError, match="MalformedPolicyDocumentException"):
         fake_kms.create_key(policy="{}")
+
+
+def test_list_keys_marker_survives_earlier_deletions(kms: Any, fake_kms: Any) -> None:
+    created = [fake_kms.create_key().key_id for _ in range(5)]
+    first = kms.list_keys(Limit=2)
+    doomed = created[0]
+    kms.schedule_key_deletion(KeyId=doomed, PendingWindowInDays=7)
+    fake_kms.clock.advance(dt.timedelta(days=8))
+    rest = kms.list_keys(Limit=10, Marker=first["NextMarker"])
+    assert [k["KeyId"] for k in rest["Keys"]] == created[2:]
+    with pytest.raises(kms.exceptions.InvalidMarkerException):
+        kms.list_keys(Marker="not-a-marker")

@@ -148,9 +148,7 @@ def describe_key(ctx: Context, params: Params) -> Result:
 def list_keys(ctx: Context, params: Params) -> Result:
     """The account's keys in this Region, in creation order, with Limit/Marker paging."""
     keys = list(ctx.state.backend.store(ctx.account_id, ctx.region).keys.values())
-    start = 0
-    if "Marker" in params:
-        start = _marker_position(keys, params["Marker"])
+    start = _marker_position(keys, params["Marker"]) if "Marker" in params else 0
     limit = params.get("Limit", 100)
     page = keys[start : start + limit]
     result: Result = {
@@ -158,12 +156,24 @@ def list_keys(ctx: Context, params: Params) -> Result:
         "Truncated": start + limit < len(keys),
     }
     if result["Truncated"]:
-        result["NextMarker"] = keys[start + limit].key_id
+        result["NextMarker"] = _marker(start + limit, keys[start + limit])
     return result
 
 
+def _marker(position: int, record: KeyRecord) -> str:
+    """An opaque marker: where the next page starts, and the key expected there."""
+    return f"{position}:{record.key_id}"
+
+
 def _marker_position(keys: list[KeyRecord], marker: str) -> int:
+    # The position makes each page O(page); when keys were deleted since, the key id
+    # still finds the place.
+    position_text, _, key_id = marker.partition(":")
+    if position_text.isdigit():
+        position = int(position_text)
+        if position < len(keys) and keys[position].key_id == key_id:
+            return position
     for position, record in enumerate(keys):
-        if record.key_id == marker:
+        if record.key_id == key_id:
             return position
     raise errors.KMSError("InvalidMarkerException", "The marker is not valid.")  # our wording

@@ -24,6 +24,21 @@ load_all()
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
+
+#: The operations of issue #7's cross-client scenario (create, put with and without
+#: PolicyName, get, a malformed put, describe, schedule deletion, put on the pending-
+#: deletion key, list), shared by the JavaScript SDK and HTTP tests.
+SCENARIO_OPERATIONS = [
+    "CreateKey",
+    "PutKeyPolicy",
+    "PutKeyPolicy",
+    "GetKeyPolicy",
+    "PutKeyPolicy",
+    "DescribeKey",
+    "ScheduleKeyDeletion",
+    "PutKeyPolicy",
+    "ListKeyPolicies",
+]
 CALLER = f"arn:aws:iam::{ACCOUNT}:role/fakekms-caller"
 
 

@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import SCENARIO_OPERATIONS
 
 from pytest_fakekms import FakeKMS
 
@@ -76,17 +77,7 @@ def test_javascript_sdk_scenario(fake_kms_server: FakeKMS) -> None:
 
     calls = fake_kms_server.calls
     assert {c.transport for c in calls} == {"http"}
-    assert calls.operations == [
-        "CreateKey",
-        "PutKeyPolicy",
-        "PutKeyPolicy",
-        "GetKeyPolicy",
-        "PutKeyPolicy",
-        "DescribeKey",
-        "ScheduleKeyDeletion",
-        "PutKeyPolicy",
-        "ListKeyPolicies",
-    ]
+    assert calls.operations == SCENARIO_OPERATIONS
     assert [c.error for c in calls if c.error] == [
         "MalformedPolicyDocumentException",
         "NotFoundException",

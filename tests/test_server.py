@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 from botocore.config import Config
-from conftest import CALLER, allow, policy
+from conftest import CALLER, SCENARIO_OPERATIONS, allow, policy
 
 from pytest_fakekms import FakeKMS
 from pytest_fakekms.server import MAX_REQUEST_BYTES, FakeKMSServer, is_loopback
@@ -415,17 +415,7 @@ def test_botocore_end_to_end_over_http(served: FakeKMS) -> None:
     assert kms.list_key_policies(KeyId=key_id)["PolicyNames"] == ["default"]
 
     assert {c.transport for c in served.calls} == {"http"}
-    assert served.calls.operations == [
-        "CreateKey",
-        "PutKeyPolicy",
-        "PutKeyPolicy",
-        "GetKeyPolicy",
-        "PutKeyPolicy",
-        "DescribeKey",
-        "ScheduleKeyDeletion",
-        "PutKeyPolicy",
-        "ListKeyPolicies",
-    ]
+    assert served.calls.operations == SCENARIO_OPERATIONS
     assert len(served.policy_history(key_id)) == 4
     assert served.key(key_id).state == "PendingDeletion"
 

@@ -8,7 +8,11 @@ puts such a dict into a fresh fake. What is kept:
 * its key material, when it has been generated: symmetric and HMAC secrets as
   base64, private keys as base64 DER PKCS#8, so ciphertexts, MACs and signatures
   made before a restart still verify after it (material never generated stays
-  ungenerated: it is made lazily on first use, as always);
+  ungenerated: it is made lazily on first use, as always); after rotations every
+  material version is kept, with the rotation history and the automatic-rotation
+  schedule, so ciphertexts made under older material still decrypt;
+* its grants (every member ListGrants shows), so grant ids and grant tokens made
+  before a restart still name them after it;
 * aliases, the policy history of every key (texts exactly as sent), registered
   principals and access keys, and the virtual clock (moved forward to the saved
   time if that is later, which completes deletions that came due).
@@ -39,7 +43,8 @@ from cryptography.hazmat.primitives.serialization import (
 
 from pytest_fakekms.crypto.material import Material, material_from_bytes
 from pytest_fakekms.domain.backend import AliasRecord
-from pytest_fakekms.domain.keys import KeyRecord
+from pytest_fakekms.domain.grants import GrantRecord
+from pytest_fakekms.domain.keys import KeyRecord, Rotation
 from pytest_fakekms.domain.keystates import KeyState
 from pytest_fakekms.history import PolicyVersion
 from pytest_fakekms.state import FakeState
@@ -52,7 +57,7 @@ __all__ = ["FORMAT", "VERSION", "dump_state", "load_file", "load_state", "save_f
 FORMAT = "pytest-fakekms-state"
 VERSION = 1
 
-_SPECIAL_KEY_FIELDS = frozenset({"materials", "state"})
+_SPECIAL_KEY_FIELDS = frozenset({"materials", "state", "grants", "rotations"})
 
 
 def _state_of(fake: FakeKMS | FakeState) -> FakeState:
@@ -101,6 +106,20 @@ def _dump_key(record: KeyRecord) -> dict[str, Any]:
     materials = [_dump_material(m) for m in record.materials]
     if materials and all(m is not None for m in materials):
         data["materials"] = materials
+    if record.rotations:  # every material version stays above; these say when and how
+        data["rotations"] = [_dump_rotation(r) for r in record.rotations]
+    if record.grants:
+        data["grants"] = [_dump_grant(g) for g in record.grants.values()]
+    return data
+
+
+def _dump_grant(grant: GrantRecord) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for field in dataclasses.fields(grant):
+        value = getattr(grant, field.name)
+        if isinstance(value, dt.datetime):
+            value = value.isoformat()
+        data[field.name] = _plain(value)
     return data
 
 
@@ -139,6 +158,15 @@ def _dump_material(material: object) -> dict[str, Any] | None:
     else:
         data["secret"] = base64.b64encode(material.secret).decode("ascii")
     return data
+
+
+def _dump_rotation(rotation: Rotation) -> dict[str, Any]:
+    return {
+        "material_version": rotation.material_version,
+        "material_id": rotation.material_id,
+        "date": rotation.date.isoformat(),
+        "rotation_type": rotation.rotation_type,
+    }
 
 
 def _dump_alias(alias: AliasRecord) -> dict[str, Any]:
@@ -212,7 +240,34 @@ def _load_key(entry: Mapping[str, Any]) -> KeyRecord:
     record = KeyRecord(**kwargs)
     record.state = KeyState(entry.get("state", KeyState.ENABLED.value))
     record.materials = [_load_material(m) for m in entry.get("materials", [])]
+    record.rotations = [_load_rotation(r) for r in entry.get("rotations", [])]
+    for grant in entry.get("grants", []):
+        loaded = _load_grant(grant)
+        record.grants[loaded.grant_id] = loaded
     return record
+
+
+def _load_grant(entry: Mapping[str, Any]) -> GrantRecord:
+    constraints = entry.get("constraints")
+    return GrantRecord(
+        grant_id=entry["grant_id"],
+        grantee_principal=entry["grantee_principal"],
+        operations=tuple(entry["operations"]),
+        issuing_account=entry["issuing_account"],
+        creation_date=_datetime(entry["creation_date"]),
+        name=entry.get("name"),
+        retiring_principal=entry.get("retiring_principal"),
+        constraints={k: dict(v) for k, v in constraints.items()} if constraints else None,
+    )
+
+
+def _load_rotation(entry: Mapping[str, Any]) -> Rotation:
+    return Rotation(
+        material_version=int(entry["material_version"]),
+        material_id=entry["material_id"],
+        date=_datetime(entry["date"]),
+        rotation_type=entry["rotation_type"],
+    )
 
 
 def _load_material(entry: Mapping[str, Any]) -> Material:

@@ -55,6 +55,15 @@ def _peer(kms: Any, fake: Any) -> bytes:
     return bytes(kms.get_public_key(KeyId=peer)["PublicKey"])
 
 
+_GRANTEE = "arn:aws:iam::123456789012:role/grantee"
+
+
+def _grant(kms: Any, key_id: str) -> dict[str, Any]:
+    return dict(
+        kms.create_grant(KeyId=key_id, GranteePrincipal=_GRANTEE, Operations=["DescribeKey"])
+    )
+
+
 RECIPES: dict[str, tuple[dict[str, Any], Recipe]] = {
     "DeleteAlias": ({}, _delete_alias),
     "ListAliases": ({}, _plain),
@@ -116,6 +125,18 @@ RECIPES: dict[str, tuple[dict[str, Any], Recipe]] = {
             "MacAlgorithm": "HMAC_SHA_256",
         },
     ),
+    "CreateGrant": (
+        {},
+        lambda k, f, i: {"KeyId": i, "GranteePrincipal": _GRANTEE, "Operations": ["Decrypt"]},
+    ),
+    "ListGrants": ({}, _plain),
+    "RetireGrant": ({}, lambda k, f, i: {"GrantToken": _grant(k, i)["GrantToken"]}),
+    "RevokeGrant": ({}, lambda k, f, i: {"KeyId": i, "GrantId": _grant(k, i)["GrantId"]}),
+    "EnableKeyRotation": ({}, lambda k, f, i: {"KeyId": i, "RotationPeriodInDays": 90}),
+    "DisableKeyRotation": ({}, _plain),
+    "GetKeyRotationStatus": ({}, _plain),
+    "RotateKeyOnDemand": ({}, _plain),
+    "ListKeyRotations": ({}, _plain),
 }
 
 load_all()

@@ -4,7 +4,8 @@ The backend stores state and answers look-ups; it never decides whether a
 request is allowed (that is the operations' job, with the key-state table and
 the policy engine). Scheduled deletions complete when the virtual clock passes
 their DeletionDate: the key and every alias pointing to it disappear
-(kms-facts §7.2).
+(kms-facts §7.2). Automatic key rotations happen when it passes a
+key's NextRotationDate (``KeyRecord.complete_due_rotations``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class Backend:
         self.lock = threading.RLock()
         self._stores: dict[tuple[str, str], RegionStore] = {}
         clock.on_advance(self._complete_due_deletions)
+        clock.on_advance(self._complete_due_rotations)
 
     def store(self, account_id: str, region: str) -> RegionStore:
         """The store for an account and Region, created on first use."""
@@ -99,3 +101,11 @@ class Backend:
                     due = record.deletion_date
                     if record.state is KeyState.PENDING_DELETION and due and due <= now:
                         self.delete_key(record)
+
+    def _complete_due_rotations(self, now: dt.datetime) -> None:
+        """Automatic key rotations whose NextRotationDate the clock has passed."""
+        with self.lock:
+            for _, store in self.stores():
+                for record in store.keys.values():
+                    if record.rotation_enabled:
+                        record.complete_due_rotations(now)

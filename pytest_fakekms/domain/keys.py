@@ -16,6 +16,7 @@ from pytest_fakekms.errors import KMSError
 
 if TYPE_CHECKING:
     from pytest_fakekms.crypto.material import Material
+    from pytest_fakekms.domain.grants import GrantRecord
 
 
 def customer_master_key_spec(key_spec: str) -> str | None:
@@ -28,6 +29,21 @@ def customer_master_key_spec(key_spec: str) -> str | None:
 def new_material_id() -> str:
     """A CurrentKeyMaterialId: 64 lowercase hex characters (kms-facts §7.1)."""
     return secrets.token_hex(32)
+
+
+#: RotationType values (botocore model, RotationsListEntry).
+AUTOMATIC = "AUTOMATIC"
+ON_DEMAND = "ON_DEMAND"
+
+
+@dataclasses.dataclass(frozen=True)
+class Rotation:
+    """One completed rotation of a key's material: a ListKeyRotations entry."""
+
+    material_version: int
+    material_id: str
+    date: dt.datetime
+    rotation_type: str  # AUTOMATIC or ON_DEMAND
 
 
 @dataclasses.dataclass
@@ -55,6 +71,10 @@ class KeyRecord:
     materials: list[Material] = dataclasses.field(default_factory=list)  # lazily generated
     material_id: str = ""
     rotation_enabled: bool = False
+    rotation_period_days: int | None = None  # set while automatic rotation is on
+    next_rotation_date: dt.datetime | None = None
+    rotations: list[Rotation] = dataclasses.field(default_factory=list)  # oldest first
+    grants: dict[str, GrantRecord] = dataclasses.field(default_factory=dict)  # by grant id
 
     @property
     def policy_text(self) -> str:
@@ -120,6 +140,42 @@ class KeyRecord:
     def material(self, version: int) -> Material | None:
         """The key's material of ``version`` (the one a ciphertext blob names), if it has it."""
         return next((m for m in self.materials if m.version == version), None)
+
+    def rotate(self, when: dt.datetime, rotation_type: str) -> Material:
+        """Make a new material version current and record the rotation; older versions
+        stay, so ciphertexts made under them still decrypt (their blobs name the version).
+        Only for symmetric encryption keys; call with the backend lock held."""
+        from pytest_fakekms.crypto.material import new_material  # loads cryptography
+
+        previous = self.current_material()
+        material = new_material(self.key_spec, previous.version + 1)
+        self.materials.append(material)
+        self.material_id = material.material_id  # DescribeKey's CurrentKeyMaterialId
+        self.rotations.append(Rotation(material.version, material.material_id, when, rotation_type))
+        return material
+
+    def on_demand_rotations(self) -> int:
+        """How many on-demand rotations the key has had (AWS allows 25 per key)."""
+        return sum(r.rotation_type == ON_DEMAND for r in self.rotations)
+
+    def complete_due_rotations(self, now: dt.datetime) -> None:
+        """Perform the automatic rotations whose date has come, each dated on its schedule.
+
+        Only while the key is Enabled: AWS does not rotate disabled keys or keys pending
+        deletion (GetKeyRotationStatus docs). Rotations missed meanwhile happen at the
+        first clock advance after the key is enabled again (a simplification).
+        """
+        period = self.rotation_period_days
+        while (
+            self.rotation_enabled
+            and period
+            and self.state is KeyState.ENABLED
+            and self.next_rotation_date is not None
+            and self.next_rotation_date <= now
+        ):
+            due = self.next_rotation_date
+            self.rotate(due, AUTOMATIC)
+            self.next_rotation_date = due + dt.timedelta(days=period)
 
     def _first_material(self) -> Material:
         from pytest_fakekms.crypto.material import new_material  # loads cryptography

@@ -15,6 +15,8 @@ _MODULES = (
     "signing",
     "public_keys",
     "macs",
+    "grants",
+    "rotation",
 )
 
 

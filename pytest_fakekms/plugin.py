@@ -56,19 +56,25 @@ def build_fake(item: pytest.Item) -> FakeKMS:
     from pytest_fakekms.options import merge_options
 
     config = item.config
-    defaults = {
-        "account_id": config.getini("fakekms_account_id"),
-        "region": config.getini("fakekms_region"),
-        "caller": config.getini("fakekms_caller"),
-        "strict_principals": config.getini("fakekms_strict_principals"),
-    }
-    options = merge_options(defaults, [m.kwargs for m in item.iter_markers("fake_kms")])
+    options = merge_options(
+        _ini_defaults(config), [m.kwargs for m in item.iter_markers("fake_kms")]
+    )
     caller_mark = item.get_closest_marker("kms_caller")
     fake = FakeKMS(**options.fake_kwargs())
     if caller_mark is not None:
         fake.caller = _single_arg(caller_mark, "arn")
     item.stash[_OPTIONS_KEY] = options
     return fake
+
+
+def _ini_defaults(config: pytest.Config) -> dict[str, Any]:
+    """The fake's options as the ini file sets them (None where it does not)."""
+    return {
+        "account_id": config.getini("fakekms_account_id"),
+        "region": config.getini("fakekms_region"),
+        "caller": config.getini("fakekms_caller"),
+        "strict_principals": config.getini("fakekms_strict_principals"),
+    }
 
 
 def _single_arg(mark: pytest.Mark, name: str) -> Any:
@@ -216,11 +222,5 @@ def fake_kms_server_session(pytestconfig: pytest.Config) -> Iterator[FakeKMS]:
     from pytest_fakekms.fake import FakeKMS
     from pytest_fakekms.options import merge_options
 
-    defaults = {
-        "account_id": pytestconfig.getini("fakekms_account_id"),
-        "region": pytestconfig.getini("fakekms_region"),
-        "caller": pytestconfig.getini("fakekms_caller"),
-        "strict_principals": pytestconfig.getini("fakekms_strict_principals"),
-    }
-    fake = FakeKMS(**merge_options(defaults, []).fake_kwargs())
+    fake = FakeKMS(**merge_options(_ini_defaults(pytestconfig), []).fake_kwargs())
     yield from _serve_with_env(fake)

@@ -379,7 +379,7 @@ class FakeKMS:
 #: Set while a fake is active when the environment has none, so that
 #: ``boto3.client("kms")`` works in a test without credentials or a Region.
 #: Real credentials are left alone: nothing reaches AWS either way.
-_DEFAULT_ENV = {
+DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "AKIAFAKEKMSTESTING00",
     "AWS_SECRET_ACCESS_KEY": "fakekms-secret-access-key",
 }
@@ -387,7 +387,7 @@ _DEFAULT_ENV = {
 
 def _set_default_env(region: str) -> dict[str, str | None]:
     saved: dict[str, str | None] = {}
-    wanted = dict(_DEFAULT_ENV)
+    wanted = dict(DUMMY_CREDENTIALS)
     if os.environ.get("AWS_PROFILE") or os.environ.get("AWS_ACCESS_KEY_ID"):
         wanted = {}
     if not (os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION")):

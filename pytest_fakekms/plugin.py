@@ -174,20 +174,18 @@ def _looks_like_policy(value: object) -> bool:
 # URL; while `fake_kms` is active its hook still answers them in-process.
 
 ENDPOINT_ENV = "AWS_ENDPOINT_URL_KMS"
-_SERVER_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "AKIAFAKEKMSTESTING00",
-    "AWS_SECRET_ACCESS_KEY": "fakekms-secret-access-key",
-}
 
 
 def _server_env(fake: FakeKMS) -> dict[str, str]:
     """The variables that point other processes at ``fake``'s HTTP endpoint."""
     import os
 
+    from pytest_fakekms.fake import DUMMY_CREDENTIALS
+
     env = {ENDPOINT_ENV: fake.endpoint_url}
     if not os.environ.get("AWS_ACCESS_KEY_ID"):
         # Also when AWS_PROFILE is set: a profile could make the CLI call STS or SSO.
-        env.update(_SERVER_CREDENTIALS)
+        env.update(DUMMY_CREDENTIALS)
     if not (os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION")):
         env["AWS_DEFAULT_REGION"] = fake.region
     return env

@@ -10,7 +10,9 @@ puts such a dict into a fresh fake. What is kept:
   made before a restart still verify after it (material never generated stays
   ungenerated: it is made lazily on first use, as always); after rotations every
   material version is kept, with the rotation history and the automatic-rotation
-  schedule, so ciphertexts made under older material still decrypt;
+  schedule, so ciphertexts made under older material still decrypt; imported key
+  material is kept the same way, with its expiration (the wrapping keys and import
+  tokens of GetParametersForImport are not: get new ones after a restart);
 * its grants (every member ListGrants shows), so grant ids and grant tokens made
   before a restart still name them after it;
 * aliases, the policy history of every key (texts exactly as sent), registered
@@ -57,7 +59,8 @@ __all__ = ["FORMAT", "VERSION", "dump_state", "load_file", "load_state", "save_f
 FORMAT = "pytest-fakekms-state"
 VERSION = 1
 
-_SPECIAL_KEY_FIELDS = frozenset({"materials", "state", "grants", "rotations"})
+# import_parameters (GetParametersForImport's wrapping keys, valid 24 hours) are per-run.
+_SPECIAL_KEY_FIELDS = frozenset({"materials", "state", "grants", "rotations", "import_parameters"})
 
 
 def _state_of(fake: FakeKMS | FakeState) -> FakeState:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from pytest_fakekms import KeyState
+from pytest_fakekms.crypto.wrapping import wrap_key_material
 from pytest_fakekms.domain.keystates import KEY_SCOPED, Outcome, cell
 from pytest_fakekms.operations import load_all
 from pytest_fakekms.operations.base import OPERATIONS
@@ -62,6 +63,28 @@ def _grant(kms: Any, key_id: str) -> dict[str, Any]:
     return dict(
         kms.create_grant(KeyId=key_id, GranteePrincipal=_GRANTEE, Operations=["DescribeKey"])
     )
+
+
+_EXTERNAL = {"Origin": "EXTERNAL"}
+_WRAPPING = {"WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048"}
+
+
+def _import_params(kms: Any, fake: Any, key_id: str) -> dict[str, Any]:
+    """An ImportKeyMaterial request for the key, made while it is still PendingImport."""
+    parameters = kms.get_parameters_for_import(KeyId=key_id, **_WRAPPING)
+    wrapped = wrap_key_material(parameters["PublicKey"], _WRAPPING["WrappingAlgorithm"], b"k" * 32)
+    return {
+        "KeyId": key_id,
+        "ImportToken": parameters["ImportToken"],
+        "EncryptedKeyMaterial": wrapped,
+        "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE",
+    }
+
+
+def _imported(kms: Any, fake: Any, key_id: str) -> dict[str, Any]:
+    """A key with imported material, for DeleteImportedKeyMaterial."""
+    kms.import_key_material(**_import_params(kms, fake, key_id))
+    return {"KeyId": key_id}
 
 
 RECIPES: dict[str, tuple[dict[str, Any], Recipe]] = {
@@ -137,6 +160,9 @@ RECIPES: dict[str, tuple[dict[str, Any], Recipe]] = {
     "GetKeyRotationStatus": ({}, _plain),
     "RotateKeyOnDemand": ({}, _plain),
     "ListKeyRotations": ({}, _plain),
+    "GetParametersForImport": (_EXTERNAL, lambda k, f, i: {"KeyId": i, **_WRAPPING}),
+    "ImportKeyMaterial": (_EXTERNAL, _import_params),
+    "DeleteImportedKeyMaterial": (_EXTERNAL, _imported),
 }
 
 load_all()

@@ -5,7 +5,9 @@ request is allowed (that is the operations' job, with the key-state table and
 the policy engine). Scheduled deletions complete when the virtual clock passes
 their DeletionDate: the key and every alias pointing to it disappear
 (kms-facts §7.2). Automatic key rotations happen when it passes a
-key's NextRotationDate (``KeyRecord.complete_due_rotations``).
+key's NextRotationDate (``KeyRecord.complete_due_rotations``), and imported key
+material is deleted when it passes the material's ValidTo
+(``KeyRecord.expire_imported_material``).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class Backend:
         self._stores: dict[tuple[str, str], RegionStore] = {}
         clock.on_advance(self._complete_due_deletions)
         clock.on_advance(self._complete_due_rotations)
+        clock.on_advance(self._expire_imported_material)
 
     def store(self, account_id: str, region: str) -> RegionStore:
         """The store for an account and Region, created on first use."""
@@ -109,3 +112,11 @@ class Backend:
                 for record in store.keys.values():
                     if record.rotation_enabled:
                         record.complete_due_rotations(now)
+
+    def _expire_imported_material(self, now: dt.datetime) -> None:
+        """Imported key material whose ValidTo the clock has passed."""
+        with self.lock:
+            for _, store in self.stores():
+                for record in store.keys.values():
+                    if record.valid_to is not None:
+                        record.expire_imported_material(now)

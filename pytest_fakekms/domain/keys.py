@@ -16,6 +16,7 @@ from pytest_fakekms.errors import KMSError
 
 if TYPE_CHECKING:
     from pytest_fakekms.crypto.material import Material
+    from pytest_fakekms.crypto.wrapping import ImportParameters
     from pytest_fakekms.domain.grants import GrantRecord
 
 
@@ -75,6 +76,12 @@ class KeyRecord:
     next_rotation_date: dt.datetime | None = None
     rotations: list[Rotation] = dataclasses.field(default_factory=list)  # oldest first
     grants: dict[str, GrantRecord] = dataclasses.field(default_factory=dict)  # by grant id
+    # Imported key material (Origin EXTERNAL; operations/key_import.py). The id of the
+    # material ever imported stays after a deletion: only the same material may return.
+    imported_material_id: str = ""
+    expiration_model: str | None = None  # KEY_MATERIAL_EXPIRES / _DOES_NOT_EXPIRE
+    valid_to: dt.datetime | None = None  # when imported material expires
+    import_parameters: list[ImportParameters] = dataclasses.field(default_factory=list)
 
     @property
     def policy_text(self) -> str:
@@ -107,6 +114,8 @@ class KeyRecord:
         meta["Description"] = self.description
         meta["Enabled"] = self.state is KeyState.ENABLED  # kms-facts §3.1
         meta.update(metadata_algorithms(self.key_spec, self.key_usage))
+        if self.expiration_model is not None:  # aws-recorded test_import_key_symmetric
+            meta["ExpirationModel"] = self.expiration_model
         meta.update(
             KeyId=self.key_id,
             KeyManager=self.key_manager,
@@ -124,6 +133,8 @@ class KeyRecord:
             }
         if self.pending_window_days is not None and self.state is KeyState.PENDING_DELETION:
             meta["PendingDeletionWindowInDays"] = self.pending_window_days
+        if self.valid_to is not None:
+            meta["ValidTo"] = self.valid_to.timestamp()
         return meta
 
     def current_material(self) -> Material:
@@ -176,6 +187,23 @@ class KeyRecord:
             due = self.next_rotation_date
             self.rotate(due, AUTOMATIC)
             self.next_rotation_date = due + dt.timedelta(days=period)
+
+    def delete_imported_material(self) -> None:
+        """Remove imported key material (DeleteImportedKeyMaterial, or expiry): the key
+        goes to PendingImport unless it is pending deletion, which it stays (BC
+        DeleteImportedKeyMaterial docs). CurrentKeyMaterialId stays (aws-recorded
+        test_import_key_symmetric "describe-key-after-deleted-import"), ExpirationModel
+        goes. Call with the backend lock held."""
+        self.materials = []
+        self.expiration_model = None
+        self.valid_to = None
+        if self.state not in (KeyState.PENDING_DELETION, KeyState.PENDING_REPLICA_DELETION):
+            self.state = KeyState.PENDING_IMPORT
+
+    def expire_imported_material(self, now: dt.datetime) -> None:
+        """Delete imported material whose ValidTo the clock has passed (BC ValidTo docs)."""
+        if self.materials and self.valid_to is not None and self.valid_to <= now:
+            self.delete_imported_material()
 
     def _first_material(self) -> Material:
         from pytest_fakekms.crypto.material import new_material  # loads cryptography

@@ -17,6 +17,7 @@ _MODULES = (
     "macs",
     "grants",
     "rotation",
+    "key_import",
 )
 
 

@@ -29,7 +29,8 @@ AWS facts (kms-facts §3.2/§3.3 and the botocore model, "BC"):
   ``test_key_rotations_limits``; 25 per key, BC RotateKeyOnDemand docs); an EXTERNAL
   key without pending material: ``KMSInvalidStateException`` :data:`NO_PENDING_MATERIAL`
   (VERIFIED, ``test_rotate_key_on_demand_raises_for_no_pending_key_material``; the fake
-  has no ImportKeyMaterial, so an EXTERNAL key never has pending material); a response
+  does not implement ImportKeyMaterial's ImportType NEW_KEY_MATERIAL, so an EXTERNAL
+  key never has pending material); a response
   ``KeyId`` that is the key ARN (``test_rotate_on_demand_returns_arn_for_key_id``,
   ``test_rotate_key_on_demand_updates_current_key_material_for_external_keys``).
 * ``ConflictException`` "when an automatic rotation of this key is currently in

@@ -116,10 +116,14 @@ def check_throttle_rule(rate: object, operation: object) -> None:
 # --- markers -> plans (pure) -------------------------------------------------------------
 
 
-def _bind(mark: pytest.Mark, signature: Callable[..., Any], usage: str) -> inspect.BoundArguments:
+def _bind(
+    mark: pytest.Mark, signature: Callable[..., Any] | inspect.Signature, usage: str
+) -> inspect.BoundArguments:
     """The mark's arguments bound to ``signature``, or a TypeError showing the usage."""
+    if not isinstance(signature, inspect.Signature):
+        signature = inspect.signature(signature)
     try:
-        bound = inspect.signature(signature).bind(*mark.args, **mark.kwargs)
+        bound = signature.bind(*mark.args, **mark.kwargs)
     except TypeError as error:
         raise TypeError(f"{_render(mark)}: {error}; usage: @pytest.mark.{usage}") from None
     bound.apply_defaults()
@@ -129,19 +133,6 @@ def _bind(mark: pytest.Mark, signature: Callable[..., Any], usage: str) -> inspe
 def _render(mark: pytest.Mark) -> str:
     parts = [repr(a) for a in mark.args] + [f"{k}={v!r}" for k, v in mark.kwargs.items()]
     return f"@pytest.mark.{mark.name}({', '.join(parts)})"
-
-
-def _fault_signature(
-    operation: str,
-    error: str,
-    *,
-    times: int | None = 1,
-    after: int = 0,
-    message: str | None = None,
-    key_id: str | None = None,
-    latency: float = 0.0,
-) -> None:
-    """The signature of ``kms_fault`` (bound, never called)."""
 
 
 def _throttle_signature(rate: float | None = None, operation: str | None = None) -> None:
@@ -154,7 +145,13 @@ def _consistency_signature(seconds: float = 5.0) -> None:
 
 def fault_from_mark(mark: pytest.Mark) -> Fault:
     """The fault one ``kms_fault`` marker plans (TypeError/ValueError for a bad marker)."""
-    arguments = dict(_bind(mark, _fault_signature, FAULT_USAGE).arguments)
+    from pytest_fakekms.fake import FakeKMS
+
+    # The marker takes exactly inject_fault's arguments (api.md §4): bind to that one
+    # signature rather than a copy of it.
+    method = inspect.signature(FakeKMS.inject_fault)
+    signature = method.replace(parameters=list(method.parameters.values())[1:])  # no self
+    arguments = dict(_bind(mark, signature, FAULT_USAGE).arguments)
     try:
         return new_fault(source="marker", **arguments)
     except ValueError as error:

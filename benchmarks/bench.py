@@ -97,7 +97,7 @@ from typing import Any
 
 import boto3
 import botocore
-from botocore.awsrequest import AWSResponse, HTTPHeaders
+from botocore.awsrequest import AWSResponse
 
 from pytest_fakekms import FakeKMS
 
@@ -365,10 +365,11 @@ class FloorResponder:
                 self.next_page += 1
             else:
                 body = self.bodies[operation]
-            headers = HTTPHeaders()
-            headers["x-amzn-RequestId"] = "7d2c6a52-3c3f-4a5e-9b1e-6f0c1f1b2a3c"
-            headers["Content-Type"] = CONTENT_TYPE
-            headers["Content-Length"] = str(len(body))
+            headers = {
+                "x-amzn-RequestId": "7d2c6a52-3c3f-4a5e-9b1e-6f0c1f1b2a3c",
+                "Content-Type": CONTENT_TYPE,
+                "Content-Length": str(len(body)),
+            }
             return AWSResponse(request.url, 200, headers, _Raw(body))
 
         return answer

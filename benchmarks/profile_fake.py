@@ -47,7 +47,6 @@ import boto3
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from pytest_fakekms import FakeKMS, protocol, validation
-from pytest_fakekms.dispatch import _wire
 from pytest_fakekms.domain.identifiers import partition_for
 from pytest_fakekms.operations.base import OPERATIONS, Context
 from pytest_fakekms.policy.document import parse_policy
@@ -156,10 +155,15 @@ def profile_list_page(keys: int, pages: int) -> str:
     """ListKeys pages deep into a large store (the Marker look-up and the page copy)."""
     out = io.StringIO()
     with FakeKMS() as fake:
-        ids = [fake.create_key().key_id for _ in range(keys)]
+        for _ in range(keys):
+            fake.create_key()
         client = _client()
-        marker = ids[-1001]
-        client.list_keys(Limit=1000, Marker=marker)
+        # Markers are opaque: walk to the last full page and reuse the marker that led there.
+        marker, page = None, client.list_keys(Limit=1000)
+        while page.get("Truncated") and len(page["Keys"]) == 1000:
+            marker = page["NextMarker"]
+            page = client.list_keys(Limit=1000, Marker=marker)
+        assert marker is not None, "need more than 1000 keys"
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(pages):
@@ -236,7 +240,7 @@ def breakdown(title: str, call: Callable[[Any, str], object], number: int) -> st
             lambda: validation.validate_request(request.operation, request.params),
         ),
         (f"  operation {request.operation}", run_operation),
-        ("  protocol.encode_result(_wire(result))", lambda: protocol.encode_result(_wire(result))),
+        ("  protocol.encode_result", lambda: protocol.encode_result(result)),
         ("  _record (Call + freeze)", record),
     ]
     timings = [(name, _best(step, number)) for name, step in steps]

@@ -9,9 +9,6 @@ raw response parts back, so a request gives the same bytes either way.
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -146,22 +143,24 @@ class Dispatcher:
         transport: str,
     ) -> None:
         self.state.recorder.record(
-            Call(
-                operation=ctx.operation,
-                params=params,
-                response=result if error is None else None,
-                error=error.code if error else None,
-                error_message=error.message if error else None,
-                http_status=status,
-                region=ctx.region,
-                account_id=ctx.account_id,
-                caller=ctx.caller,
-                attempt=attempt,
-                at=self.state.clock.now(),
-                injected=injected,
-                backoff=backoff,
-                key_id=ctx.key_id,
-                transport=transport,
+            Call._of(
+                {
+                    "operation": ctx.operation,
+                    "params": params,
+                    "response": result if error is None else None,
+                    "error": error.code if error else None,
+                    "error_message": error.message if error else None,
+                    "http_status": status,
+                    "region": ctx.region,
+                    "account_id": ctx.account_id,
+                    "caller": ctx.caller,
+                    "attempt": attempt,
+                    "at": self.state.clock.now(),
+                    "injected": injected,
+                    "backoff": backoff,
+                    "key_id": ctx.key_id,
+                    "transport": transport,
+                }
             )
         )
 
@@ -178,20 +177,3 @@ class Dispatcher:
         self._record(ctx, {}, 1, None, error, response.status, False, backoff, transport)
         return response
 
-
-def _wire(value: Any) -> Any:
-    """Operation results use bytes and datetimes; the wire wants base64 and epoch seconds."""
-    if isinstance(value, dict):
-        return {k: _wire(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_wire(v) for v in value]
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, dt.datetime):
-        return value.timestamp()
-    return value
-
-
-def dumps(value: Any) -> str:
-    """JSON for debugging output, with bytes and datetimes made readable."""
-    return json.dumps(_wire(value), default=str)

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from botocore.awsrequest import AWSResponse, HTTPHeaders
+from botocore.awsrequest import AWSResponse
 from botocore.endpoint import Endpoint
 from botocore.hooks import first_non_none_response
 
@@ -70,10 +70,8 @@ class _KMSEmitter:
         answer = self._dispatcher.handle(
             request.url, request.headers, request.body, backoff=backoff
         )
-        headers = HTTPHeaders()
-        for name, value in answer.headers.items():
-            headers[name] = value
-        return AWSResponse(request.url, answer.status, headers, _Body(answer.body))
+        # AWSResponse wraps the headers in its own case-insensitive HeadersDict.
+        return AWSResponse(request.url, answer.status, answer.headers, _Body(answer.body))
 
 
 def _send_request(self: Any, request_dict: Any, operation_model: Any) -> Any:

@@ -100,8 +100,8 @@ def _wire_contract(request: pytest.FixtureRequest) -> Iterator[None]:
     validates against the operation's output shape (issue #2 point 3; STYLE habit 14)."""
     yield
     from pytest_fakekms import model, plugin
-    from pytest_fakekms.dispatch import _wire
     from pytest_fakekms.errors import PROTOCOL_ERRORS
+    from pytest_fakekms.protocol import to_wire as _wire
     from pytest_fakekms.recorder import thaw
 
     fake = request.node.stash.get(plugin._FAKE_KEY, None)

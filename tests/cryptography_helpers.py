@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pytest_fakekms import dispatch, model
+from pytest_fakekms import model, protocol
 from pytest_fakekms.crypto import material
 from pytest_fakekms.recorder import thaw
 
@@ -25,7 +25,7 @@ def assert_wire_valid(fake_kms: Any, operation: str) -> None:
     """The last recorded call is a successful ``operation`` whose wire body fits the model."""
     call = fake_kms.calls.last
     assert (call.operation, call.error) == (operation, None)
-    body = json.loads(json.dumps(dispatch._wire(thaw(call.response))))
+    body = json.loads(json.dumps(protocol.to_wire(thaw(call.response))))
     assert model.validate_output(operation, body) == []
     assert set(body) <= model.output_member_names(operation)
 

@@ -176,4 +176,3 @@ class Dispatcher:
         response = protocol.encode_error(error)
         self._record(ctx, {}, 1, None, error, response.status, False, backoff, transport)
         return response
-

@@ -364,7 +364,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _dispatch(self, body: bytes) -> protocol.WireResponse:
         host = self.headers.get("Host") or f"{self.server.server_name}:{self.server.server_port}"
         url = f"http://{host}{self.path}"
-        headers = {name: value for name, value in self.headers.items()}
+        headers = {name.lower(): value for name, value in self.headers.items()}
         try:
             return self.server.dispatcher.handle(url, headers, body, transport="http")
         except Exception as error:  # a bug in the fake: answer, log, keep serving

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 from pytest_fakekms.clock import VirtualClock
@@ -18,6 +19,7 @@ from pytest_fakekms.recorder import CallRecorder
 _ACCOUNT_IN_ARN = re.compile(r"arn:[^:]+:(?:iam|sts)::(\d{12}):")
 
 
+@functools.lru_cache(maxsize=1024)  # asked on every request, of a handful of callers
 def account_of(principal_arn: str) -> str | None:
     """The account id in an IAM or STS principal ARN."""
     match = _ACCOUNT_IN_ARN.match(principal_arn)

@@ -15,11 +15,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
-import uuid
 
 from pytest_fakekms import errors
 from pytest_fakekms.clock import VirtualClock
-from pytest_fakekms.domain.identifiers import KeyRef, alias_arn, key_arn
+from pytest_fakekms.domain.identifiers import KeyRef, alias_arn, key_arn, random_uuid
 from pytest_fakekms.domain.keys import KeyRecord
 from pytest_fakekms.domain.keystates import KeyState
 
@@ -71,7 +70,8 @@ class Backend:
 
     def new_key_id(self, multi_region: bool) -> str:
         """A fresh key id: a UUID, or ``mrk-`` + 32 hex digits for multi-Region keys."""
-        return f"mrk-{uuid.uuid4().hex}" if multi_region else str(uuid.uuid4())
+        key_id = random_uuid()
+        return f"mrk-{key_id.replace('-', '')}" if multi_region else key_id
 
     def add_key(self, record: KeyRecord) -> None:
         """Store a new key."""

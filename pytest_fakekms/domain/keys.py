@@ -47,7 +47,7 @@ class Rotation:
     rotation_type: str  # AUTOMATIC or ON_DEMAND
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)  # slots: about 30 fields, up to 100k keys per fake
 class KeyRecord:
     """Everything the backend knows about one key. Only the backend mutates it."""
 

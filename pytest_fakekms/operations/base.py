@@ -36,7 +36,7 @@ def operation(name: str) -> Callable[[Operation], Operation]:
     return register
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Context:
     """One request as the operation sees it."""
 

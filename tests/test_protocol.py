@@ -1,0 +1,119 @@
+"""The wire protocol's fast paths give exactly what the plain library calls give.
+
+The request path decodes bodies with the C scanner behind ``json.loads`` and encodes
+results with one prebuilt C encoder (issue #8, docs/performance.md). These tests pin
+that both agree with ``json.loads``/``json.dumps`` on any input, and that bodies no
+JSON parser can read (bad bytes, nesting past the recursion limit) are AWS's
+``SerializationException``, never a traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+import uuid
+from typing import Any
+
+import boto3
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pytest_fakekms import FakeKMS, protocol
+from pytest_fakekms.domain.identifiers import random_uuid
+from pytest_fakekms.errors import KMSError
+from pytest_fakekms.recorder import Call
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+_objects = st.dictionaries(st.text(max_size=8), _json_values, max_size=5)
+
+
+def _reference(body: bytes) -> dict[str, Any] | str:
+    """What plain ``json.loads`` makes of ``body``: the object, or the error code."""
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return "SerializationException"
+    return value if isinstance(value, dict) else "SerializationException"
+
+
+def _decoded(body: bytes) -> dict[str, Any] | str:
+    try:
+        return protocol._decode_body(body)
+    except KMSError as error:
+        return error.code
+
+
+@given(_objects, st.sampled_from(["", " ", "\n", "x", "}", ",1"]))
+def test_body_fast_path_agrees_with_json_loads(value: dict[str, Any], tail: str) -> None:
+    body = (json.dumps(value, ensure_ascii=False) + tail).encode()
+    assert _decoded(body) == _reference(body)
+
+
+@given(st.binary(max_size=40))
+def test_any_bytes_decode_like_json_loads_or_are_a_serialization_error(raw: bytes) -> None:
+    body = b"{" + raw
+    assert _decoded(body) == _reference(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"KeyId": "k"}'.encode("utf-16-le"),  # starts with "{" but is not UTF-8
+        b'{"KeyId": "\xed\xa0\x80"}',  # an encoded surrogate: not strict UTF-8
+        b'  {"KeyId": "k"}',
+        b'{"KeyId": "k"}  ',
+    ],
+)
+def test_bodies_off_the_fast_path_still_decode_as_json_loads_does(body: bytes) -> None:
+    assert _decoded(body) == _reference(body)
+
+
+def test_a_body_nested_past_the_recursion_limit_is_a_serialization_exception() -> None:
+    """Found while adding the fast path: ``json.loads`` raises RecursionError, not
+    ValueError, so such a body used to escape as a Python traceback."""
+    deep = b'{"Limit":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with FakeKMS() as fake:
+        answer = fake._dispatcher.handle(
+            "https://kms.us-east-1.amazonaws.com/", {"X-Amz-Target": "TrentService.ListKeys"}, deep
+        )
+    assert answer.status == 400
+    assert json.loads(answer.body)["__type"] == "SerializationException"
+
+
+@given(_objects | st.fixed_dictionaries({"Blob": st.binary(), "At": st.datetimes()}))
+def test_result_encoder_matches_json_dumps(value: dict[str, Any]) -> None:
+    at = value.get("At")
+    if isinstance(at, dt.datetime):
+        value = {**value, "At": at.replace(tzinfo=dt.timezone.utc)}
+    body = protocol.encode_result(value).body
+    expected = json.dumps(protocol.to_wire(value), separators=(",", ":")).encode()
+    assert body == expected
+
+
+_UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+
+
+def test_random_ids_are_version_4_uuids_and_do_not_repeat() -> None:
+    ids = [random_uuid() for _ in range(5000)]
+    assert all(_UUID4.fullmatch(i) for i in ids)
+    assert all(uuid.UUID(i).version == 4 for i in ids[:50])
+    assert len(set(ids)) == len(ids)
+    assert _UUID4.fullmatch(protocol.request_id())
+
+
+def test_call_fast_constructor_names_every_field(fake_kms: FakeKMS) -> None:
+    """``Call._of`` (the dispatcher's constructor) must set exactly the dataclass fields."""
+    boto3.client("kms", region_name="us-east-1").create_key()
+    call = fake_kms.calls.last
+    assert set(vars(call)) == {f.name for f in dataclasses.fields(Call)}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        call.operation = "x"  # type: ignore[misc]

@@ -5,7 +5,10 @@ policy grammar (kms-facts §1.2, api.md §7) and returns an immutable
 :class:`PolicyDocument` whose statements carry precompiled matchers
 (:mod:`.matching`) and conditions (:mod:`.conditions`). Results are cached by
 text, so PutKeyPolicy, GetKeyPolicy and every evaluation of the same policy
-parse it once.
+parse it once; compiled statements are cached by their own JSON text, so a new
+policy that repeats statements (a new Id, one statement added) compiles only
+what is new. :func:`parse_policy_exact` is the reference parser; the fast path
+in :func:`parse_policy` answers only when it is sure to give the same result.
 
 Every problem raises ``MalformedPolicyDocumentException``. AWS's text is on
 record only for a statement without a principal (kms-facts §0 row 13) and for
@@ -21,11 +24,14 @@ checked separately by :func:`.principals.validate_principals`.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
+import json.scanner
 import math
+import operator
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pytest_fakekms import errors
 from pytest_fakekms.policy.conditions import Condition, compile_conditions
@@ -87,7 +93,7 @@ class Principal:
     def matcher(self) -> PrincipalSet:
         """The compiled matcher: ``*`` and ``{"AWS": "*"}`` match every caller."""
         everyone = self.everyone or "*" in self.aws
-        return PrincipalSet.build(everyone, (v for _, v in self.items()))
+        return PrincipalSet.build(everyone, itertools.chain(*self._columns()))
 
     def _columns(self) -> tuple[tuple[str, ...], ...]:
         return (self.aws, self.service, self.federated, self.canonical_user)
@@ -110,6 +116,20 @@ class Statement:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "matchers", self._compile())
+
+    @functools.cached_property
+    def principal_items(self) -> tuple[tuple[str, str], ...]:
+        """Every (principal type, value) of Principal, then of NotPrincipal.
+
+        Computed once per statement: compiled statements are cached and shared by every
+        document that repeats them, so a new document only gathers these tuples.
+        """
+        return tuple(
+            item
+            for principal in (self.principal, self.not_principal)
+            if principal is not None
+            for item in principal.items()
+        )
 
     def _compile(self) -> StatementMatchers:
         # A statement that names neither form of an element matches nothing.
@@ -155,20 +175,37 @@ class PolicyDocument:
     )
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "has_conditions", any(st.condition for st in self.statements))
-        items = dict.fromkeys(  # distinct, in document order
-            item
-            for st in self.statements
-            for principal in (st.principal, st.not_principal)
-            if principal is not None
-            for item in principal.items()
-        )
-        object.__setattr__(self, "principal_items", tuple(items))
+        # map/attrgetter rather than generators: a new 100-statement document runs this on
+        # every parse-cache miss, while its statements mostly come from their own cache.
+        statements = self.statements
+        object.__setattr__(self, "has_conditions", any(map(_CONDITION, statements)))
+        items = itertools.chain.from_iterable(map(_PRINCIPAL_ITEMS, statements))
+        # distinct, in document order
+        object.__setattr__(self, "principal_items", tuple(dict.fromkeys(items)))
+
+
+_CONDITION = operator.attrgetter("condition")
+_PRINCIPAL_ITEMS = operator.attrgetter("principal_items")
 
 
 @functools.lru_cache(maxsize=256)
 def parse_policy(text: str) -> PolicyDocument:
-    """Parse and check a key policy (cached by text); raises MalformedPolicyDocument."""
+    """Parse and check a key policy (cached by text); raises MalformedPolicyDocument.
+
+    The same result, or the same error, as :func:`parse_policy_exact`: the fast path
+    answers for well-formed policies and hands everything else to the exact one.
+    """
+    try:
+        return _parse_fast(text)
+    except Exception:  # whatever it was, the exact path decides
+        pass
+    # Called here rather than in the handler, so that its errors carry no __context__.
+    return parse_policy_exact(text)
+
+
+def parse_policy_exact(text: str) -> PolicyDocument:
+    """The reference parser (uncached): duplicate keys are caught by a hook on every object,
+    and problems are reported in the order the checks meet them."""
     value = load_json(text)
     if not isinstance(value, dict):
         raise errors.malformed_policy("Policy document must be a JSON object")
@@ -232,6 +269,138 @@ def _finite_float(literal: str) -> float:
     return number
 
 
+#: What :func:`load_json` runs, built once, for the statement cache's misses (a policy of
+#: 100 new statements would build 100 decoders): without its BOM check and its wrapping of
+#: errors, neither of which a statement's source text, an object, can need.
+_EXACT_DECODER = json.JSONDecoder(
+    object_pairs_hook=_unique_keys, parse_constant=_reject_constant, parse_float=_finite_float
+)
+
+
+# --- the fast path ---------------------------------------------------------------------
+#
+# On a miss of a 100-statement policy, the exact path spent ~75 us in the duplicate-key
+# hook (a Python call per object) and ~300 us on statement cache keys (a compact
+# ``json.dumps`` per statement). The fast path reads the top-level object itself, with
+# the C scanner behind ``json.loads`` reading each member value, and so gets each
+# statement's exact source text for free. That text is the statement cache key, and a
+# statement is compiled from it (read with duplicate keys rejected) only the first time
+# it is seen: a statement found in the cache has no duplicate key at any depth. The
+# top-level members are checked for duplicates here, and the only other values that can
+# reach a document are the Version and Id strings, so a document the fast path returns
+# has no duplicate key anywhere. Anything unexpected (bad JSON, an error of any kind, a
+# duplicate, a shape the grammar rejects) makes it give up and the exact path answers:
+# the fast path never has to reproduce an error, only a success.
+#
+# Rejected alternative, measured: proving "no duplicates" by counting. In valid JSON every
+# key token ends with a ``"`` followed by optional whitespace and ``:``, so the number M of
+# matches of ``"[ \t\n\r]*:`` is at least the number T of keys written (it also counts
+# ``\":`` inside strings), while the number K of keys parsed (the sum of ``len`` over all
+# parsed objects) is at most T, with equality iff nothing was duplicated: M == K proves
+# K == T. But on 30 KB the regex count costs ~105 us, more than the ~75 us hook it would
+# replace, and so do cheaper bounds (``text.count('":')`` ~35 us, plus a scan per
+# whitespace character to rule out ``" :``), before the walk that counts K.
+
+
+class _Unsure(Exception):
+    """The fast path cannot vouch for an answer: the exact path gives it."""
+
+
+#: JSON whitespace, as :mod:`json` defines it and skips it between tokens.
+_WHITESPACE_CHARS = " \t\n\r"
+#: ``_skip(text, i).end()`` is the index of the first non-whitespace character from ``i``
+#: (the pattern matches the empty string, so there is always a match).
+_skip = cast("Callable[[str, int], re.Match[str]]", re.compile(r"[ \t\n\r]*").match)
+#: The scanner ``json.loads`` uses, with load_json's checks of NaN, Infinity and floats
+#: but without the duplicate-key hook: ``_scan_value(text, i)`` reads the JSON value that
+#: starts at ``text[i]`` (no whitespace before it) and returns it with the index after it.
+_scan_value: Callable[[str, int], tuple[object, int]] = json.scanner.make_scanner(
+    cast("Any", json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float))
+)
+
+
+def _parse_fast(text: str) -> PolicyDocument:
+    """The document :func:`parse_policy_exact` would return, or an exception: _Unsure, or
+    whatever reading the text raised (IndexError at its end, StopIteration or
+    JSONDecodeError from the scanner, MalformedPolicyDocument...)."""
+    skip = _skip
+    members: dict[str, object] = {}
+    statements: list[Statement] = []
+    i = skip(text, 0).end()
+    if text[i] != "{":
+        raise _Unsure
+    i = skip(text, i + 1).end()
+    while True:
+        if text[i] != '"':
+            raise _Unsure  # "}" (an empty policy) included: the exact path reports it
+        key, i = _scan_value(text, i)
+        if not isinstance(key, str) or key in members or key not in _TOP_ELEMENTS:
+            raise _Unsure
+        i = skip(text, i).end()
+        if text[i] != ":":
+            raise _Unsure
+        i = skip(text, i + 1).end()
+        if key == "Statement":
+            value, i = _scan_statements(text, i, statements)
+        else:
+            value, i = _scan_value(text, i)
+            if not isinstance(value, str):
+                raise _Unsure  # a Version or Id that is not a string
+        members[key] = value
+        i = skip(text, i).end()
+        if text[i] == "}":
+            break
+        if text[i] != ",":
+            raise _Unsure
+        i = skip(text, i + 1).end()
+    if skip(text, i + 1).end() != len(text) or not statements:
+        raise _Unsure  # data after the object, or no (or an empty) Statement
+    version = members.get("Version", DEFAULT_VERSION)
+    policy_id = members.get("Id")
+    if version not in VERSIONS:
+        raise _Unsure
+    return PolicyDocument(
+        version=version,
+        id=cast("str | None", policy_id),
+        statements=tuple(statements),
+        value=members,
+    )
+
+
+def _scan_statements(text: str, i: int, out: list[Statement]) -> tuple[object, int]:
+    """Read the Statement value at ``text[i]`` (an object or an array of objects),
+    compiling each statement into ``out``; returns the value and the index after it.
+    Raises (_Unsure, IndexError, StopIteration...) when it cannot."""
+    if text[i] == "{":  # a single statement
+        start = i
+        value, i = _scan_value(text, i)
+        out.append(_compiled_statement(text[start:i]))
+        return value, i
+    if text[i] != "[":
+        raise _Unsure
+    items: list[object] = []
+    i += 1
+    while True:
+        if text[i] in _WHITESPACE_CHARS:
+            i = _skip(text, i).end()
+        if text[i] != "{":
+            raise _Unsure  # "]" (an empty list) included
+        start = i
+        value, i = _scan_value(text, i)
+        items.append(value)
+        out.append(_compiled_statement(text[start:i]))
+        if text[i] in _WHITESPACE_CHARS:
+            i = _skip(text, i).end()
+        if text[i] == "]":
+            return items, i + 1
+        if text[i] != ",":
+            raise _Unsure
+        i += 1
+
+
+# --- the policy grammar -------------------------------------------------------------------
+
+
 def _show(value: object) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -265,8 +434,8 @@ def _statement_list(policy: dict[str, object]) -> list[dict[str, object]]:
 
 
 def _known_statement(raw: dict[str, object]) -> Statement:
-    """``_statement`` with a cache keyed by the statement's compact JSON: successive
-    policies of a key mostly repeat their statements, and compiling one costs ~15 us."""
+    """``_statement`` through the statement cache, keyed by the statement's compact JSON
+    (the exact path has no source text to key it by)."""
     return _compiled_statement(_compact_json(raw))
 
 
@@ -276,8 +445,18 @@ _compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
 @functools.lru_cache(maxsize=4096)
-def _compiled_statement(canonical: str) -> Statement:
-    return _statement(json.loads(canonical))
+def _compiled_statement(source: str) -> Statement:
+    """The statement whose JSON text is ``source``, compiled once per text: successive
+    policies of a key mostly repeat their statements, and compiling one costs ~15 us.
+
+    ``source`` is the statement's text as sent (fast path) or its compact JSON (exact
+    path); any JSON text of a value determines the value, so both kinds of key can share
+    the cache. It is read with duplicate keys rejected, so a cached statement has none.
+    """
+    raw = _EXACT_DECODER.decode(source)  # load_json's checks, minus its per-call set-up
+    if not isinstance(raw, dict):  # pragma: no cover - callers pass objects only
+        raise errors.malformed_policy("Policy contains a statement that is not a JSON object")
+    return _statement(raw)
 
 
 def _statement(raw: dict[str, object]) -> Statement:
@@ -288,8 +467,8 @@ def _statement(raw: dict[str, object]) -> Statement:
         )
     sid, effect = _sid(raw), _effect(raw)
     principal, not_principal = _principals(raw)
-    action, not_action = _either(raw, "Action", _valid_action)
-    resource, not_resource = _either(raw, "Resource", _valid_resource)
+    action, not_action = _either(raw, "Action", _ACTION.fullmatch)
+    resource, not_resource = _either(raw, "Resource", bool)  # any non-empty string
     return Statement(
         sid=sid,
         effect=effect,
@@ -366,9 +545,10 @@ def _string_list(value: object) -> tuple[str, ...] | None:
 
 
 def _either(
-    raw: dict[str, object], name: str, check: Callable[[str], bool]
+    raw: dict[str, object], name: str, check: Callable[[str], object]
 ) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
-    """Read ``name`` or ``Not<name>``: exactly one must be present (api.md §7)."""
+    """Read ``name`` or ``Not<name>``: exactly one must be present (api.md §7); ``check``
+    returns something false for an invalid value."""
     negated = f"Not{name}"
     if name in raw and negated in raw:
         raise errors.malformed_policy(f"Policy contains a statement with both {name} and {negated}")
@@ -382,17 +562,9 @@ def _either(
             f"Policy contains a statement whose {element} is not a string "
             "or a non-empty list of strings"
         )
-    for value in values:
-        if not check(value):
-            raise errors.malformed_policy(
-                f"Policy contains a statement with an invalid {element}: {_show(value)}"
-            )
+    if not all(map(check, values)):  # C-level loop: check is a C function
+        invalid = next(value for value in values if not check(value))
+        raise errors.malformed_policy(
+            f"Policy contains a statement with an invalid {element}: {_show(invalid)}"
+        )
     return (values, None) if element == name else (None, values)
-
-
-def _valid_action(value: str) -> bool:
-    return _ACTION.fullmatch(value) is not None
-
-
-def _valid_resource(value: str) -> bool:
-    return value != ""

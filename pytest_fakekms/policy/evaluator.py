@@ -167,5 +167,10 @@ _MAX_LOCKOUT_DECISIONS = 1024
 def _lockout_allows(
     doc: PolicyDocument, caller_arn: str, key_arn: str, region: str, now: datetime
 ) -> bool:
-    ctx = context_for(caller_arn, "kms:PutKeyPolicy", key_arn, region=region, bypass=False, now=now)
+    if doc.has_conditions:
+        ctx = context_for(
+            caller_arn, "kms:PutKeyPolicy", key_arn, region=region, bypass=False, now=now
+        )
+    else:  # no condition reads a key: the request context needs none of them
+        ctx = RequestContext(caller_arn, "kms:PutKeyPolicy", key_arn)
     return allows(doc, ctx)

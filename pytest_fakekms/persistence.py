@@ -242,11 +242,11 @@ def _load_key(entry: Mapping[str, Any]) -> KeyRecord:
         kwargs[field.name] = value
     record = KeyRecord(**kwargs)
     record.state = KeyState(entry.get("state", KeyState.ENABLED.value))
-    record.materials = [_load_material(m) for m in entry.get("materials", [])]
-    record.rotations = [_load_rotation(r) for r in entry.get("rotations", [])]
+    record.materials = tuple(_load_material(m) for m in entry.get("materials", []))
+    record.rotations = tuple(_load_rotation(r) for r in entry.get("rotations", []))
     for grant in entry.get("grants", []):
         loaded = _load_grant(grant)
-        record.grants[loaded.grant_id] = loaded
+        record.grants_for_update()[loaded.grant_id] = loaded
     return record
 
 

@@ -72,7 +72,7 @@ def test_every_spec_usage_origin_combination(
     assert (meta["KeySpec"], meta["KeyUsage"], meta["Origin"]) == (spec, usage, origin)
     assert meta["KeyState"] == ("PendingImport" if origin == "EXTERNAL" else "Enabled")
     assert meta["Enabled"] is (origin == "AWS_KMS")
-    assert fake_kms._find(meta["KeyId"]).materials == []  # lazy: no RSA key made yet
+    assert fake_kms._find(meta["KeyId"]).materials == ()  # lazy: no RSA key made yet
 
 
 @pytest.mark.parametrize(

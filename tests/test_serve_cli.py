@@ -151,8 +151,9 @@ def test_dump_and_load_keep_keys_material_aliases_and_history(tmp_path: Path) ->
         untouched = fake.create_key(description="no material yet")
         records = {k.key_id: fake._find(k) for k in (sym, mac, ecc)}
         for record in records.values():
-            record.materials.append(new_material(record.key_spec))
-        records[sym.key_id].materials.append(new_material("SYMMETRIC_DEFAULT", version=2))
+            record.materials = (new_material(record.key_spec),)
+        sym_record = records[sym.key_id]
+        sym_record.materials = (*sym_record.materials, new_material("SYMMETRIC_DEFAULT", version=2))
         fake.set_key_state(untouched, "PendingDeletion")
         import boto3
 
@@ -189,7 +190,7 @@ def test_dump_and_load_keep_keys_material_aliases_and_history(tmp_path: Path) ->
     assert _public(restored._find(ecc.key_id).materials[0]) == _public(
         records[ecc.key_id].materials[0]
     )
-    assert restored._find(untouched.key_id).materials == []
+    assert restored._find(untouched.key_id).materials == ()
     data = json.loads(path.read_text())
     secret = data["keys"][0]["materials"][0]["secret"]
     assert base64.b64decode(secret) == records[sym.key_id].materials[0].secret

@@ -210,7 +210,7 @@ def test_get_public_key(
     deprecated CustomerMasterKeySpec (absent for specs its enum lacks, like Ed25519) and the
     usage's algorithm list (GetPublicKey docs)."""
     key = kms.create_key(KeySpec=spec, KeyUsage=usage)["KeyMetadata"]
-    assert fake_kms._find(key["KeyId"]).materials == []  # CreateKey generated nothing
+    assert fake_kms._find(key["KeyId"]).materials == ()  # CreateKey generated nothing
     response = kms.get_public_key(KeyId=key["KeyId"])
     assert_wire_valid(fake_kms, "GetPublicKey")
     del response["ResponseMetadata"]

@@ -121,7 +121,7 @@ def create_grant(ctx: Context, params: Params) -> Result:
         _check_grant_quota(ctx, record)
     check_dry_run(params)
     if existing is None:
-        record.grants[grant.grant_id] = grant
+        record.grants_for_update()[grant.grant_id] = grant
     else:
         grant = existing
     # [BC] Name: "the returned grant token is unique with every CreateGrant request".
@@ -245,7 +245,7 @@ def retire_grant(ctx: Context, params: Params) -> Result:
     """Delete a grant named by its token, or by key and grant id."""
     record, grant = _retire_target(ctx, params)
     check_dry_run(params)
-    del record.grants[grant.grant_id]
+    del record.grants_for_update()[grant.grant_id]
     return {}
 
 
@@ -255,5 +255,5 @@ def revoke_grant(ctx: Context, params: Params) -> Result:
     record = ctx.key(params)
     grant = _grant_of(record, params["GrantId"])
     check_dry_run(params)
-    del record.grants[grant.grant_id]
+    del record.grants_for_update()[grant.grant_id]
     return {}

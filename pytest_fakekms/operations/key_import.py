@@ -123,7 +123,7 @@ def get_parameters_for_import(ctx: Context, params: Params) -> Result:
     algorithm, key_spec = _check_wrapping(params)
     parameters = wrapping.new_import_parameters(key_spec, algorithm, ctx.now)
     live = [p for p in record.import_parameters if p.valid_to > ctx.now]
-    record.import_parameters = [*live, parameters]
+    record.import_parameters = (*live, parameters)
     return {
         "KeyId": record.arn,
         "ImportToken": parameters.token,
@@ -222,7 +222,7 @@ def _install(
     record: KeyRecord, material: Material, expiration: tuple[str, dt.datetime | None]
 ) -> None:
     """Give the key its material; PendingImport -> Enabled, other states stay."""
-    record.materials = [material]
+    record.materials = (material,)
     record.imported_material_id = material.material_id
     if record.key_spec == SYMMETRIC:
         record.material_id = material.material_id  # CurrentKeyMaterialId

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pytest_fakekms.errors import KMSError
@@ -10,7 +11,7 @@ from pytest_fakekms.operations.base import Context, Params, Result, operation
 MAX_TAGS = 50  # AWS's tags-per-resource limit
 
 
-def merged_tags(existing: dict[str, str], tags: list[dict[str, Any]]) -> dict[str, str]:
+def merged_tags(existing: Mapping[str, str], tags: list[dict[str, Any]]) -> dict[str, str]:
     """``existing`` updated with ``tags``, after AWS's checks (aws-recorded snapshot)."""
     keys = [tag["TagKey"] for tag in tags]
     if len(set(keys)) != len(keys):

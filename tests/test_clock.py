@@ -36,6 +36,32 @@ def test_advance_by_seconds_timedelta_or_units() -> None:
     assert clock.now() == START + dt.timedelta(days=1, hours=2, minutes=4, seconds=5.5)
 
 
+def test_the_clock_reads_to_the_millisecond() -> None:
+    """AWS's timestamps have millisecond resolution: ``CreationDate`` ``1571767572.317``
+    (kms-facts §7.1, VERIFIED, from botocore's DescribeKey example). The clock reads
+    truncated to the millisecond, while advances add up exactly."""
+    start = dt.datetime(2026, 1, 1, 12, 0, 0, 123_456, tzinfo=dt.timezone.utc)
+    clock = VirtualClock(start)
+    assert clock.now() == start.replace(microsecond=123_000)
+    clock.advance(0.0004)
+    assert clock.now() == start.replace(microsecond=123_000)  # 123.856 ms
+    clock.advance(0.0004)
+    assert clock.now() == start.replace(microsecond=124_000)  # 124.256 ms: no drift
+    clock.advance_to(start.replace(microsecond=124_900))
+    assert clock.now() == start.replace(microsecond=124_000)
+    clock.advance_to(start.replace(microsecond=124_100))  # inside the current millisecond
+    assert clock.now() == start.replace(microsecond=124_000)
+
+
+def test_timestamps_on_the_wire_have_three_decimals(fake_kms: Any) -> None:
+    fake_kms.clock.advance(0.123456)
+    body = fake_kms._dispatcher.handle(
+        "https://kms.us-east-1.amazonaws.com/", {"x-amz-target": "TrentService.CreateKey"}, b"{}"
+    ).body
+    created = body.split(b'"CreationDate":', 1)[1].split(b",", 1)[0]
+    assert len(created.partition(b".")[2]) <= 3
+
+
 def test_the_clock_does_not_move_by_itself() -> None:
     clock = VirtualClock(START)
     time.sleep(0.01)
@@ -134,7 +160,8 @@ def test_legacy_retry_back_off_costs_no_wall_time(fake_kms: Any) -> None:
     assert calls[0].backoff == 0.0
     assert all(c.backoff > 0 for c in calls[1:])
     waited = sum(c.backoff for c in calls)
-    assert (fake_kms.clock.now() - before).total_seconds() == pytest.approx(waited, abs=1e-5)
+    # The clock reads to the millisecond (see test_the_clock_reads_to_the_millisecond).
+    assert (fake_kms.clock.now() - before).total_seconds() == pytest.approx(waited, abs=1e-3)
     assert calls[-1].at == fake_kms.clock.now()
     assert elapsed < 1.0
 
@@ -147,4 +174,6 @@ def test_back_off_is_recorded_on_the_next_attempt(fake_kms: Any) -> None:
     first, second = fake_kms.calls
     assert (first.backoff, first.at) == (0.0, before)
     assert second.backoff > 0
-    assert second.at == before + dt.timedelta(seconds=second.backoff)
+    expected = before + dt.timedelta(seconds=second.backoff)
+    assert abs(second.at - expected) < dt.timedelta(milliseconds=1)
+    assert second.at.microsecond % 1000 == 0

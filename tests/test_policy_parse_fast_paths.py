@@ -6,6 +6,11 @@ once per source text with duplicate keys rejected. Whatever it is not sure of go
 ``parse_policy_exact``, the reference (``json.loads`` with a duplicate-key hook on every
 object, then the grammar checks in order). These tests check that the two give the same
 document or the same error, duplicates included, whatever the statement cache holds.
+
+A statement the fast path has read before is found again by comparing the text with its
+recorded source (``document._SEEN``, ``document._FOLLOWING``), without reading it: the
+tests below also parse policies that repeat earlier statements verbatim, changed by one
+character, cut short, extended or laid out differently, after the earlier ones.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ from __future__ import annotations
 import copy
 import json
 import random
+import sys
+import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -54,13 +61,25 @@ def outcome(parse: Callable[[str], PolicyDocument], text: str) -> tuple[object, 
 
 
 def agree(text: str) -> tuple[object, ...]:
-    """parse_policy's outcome, with a cold and with a warm statement cache, is the exact one."""
+    """parse_policy's outcome, with cold statement caches and then with warm ones (the
+    statements it just read, found again without reading them), is the exact one."""
     expected = outcome(parse_policy_exact, text)
     for cold in (True, False):
         if cold:
-            document._compiled_statement.cache_clear()
+            document._forget_statements()
         parse_policy.cache_clear()
         assert outcome(parse_policy, text) == expected
+    return expected
+
+
+def agree_after(text: str) -> tuple[object, ...]:
+    """parse_policy's outcome with the statement caches as earlier parses left them is the
+    exact one; and when that is a document, the fast path gives it on its own."""
+    expected = outcome(parse_policy_exact, text)
+    parse_policy.cache_clear()
+    assert outcome(parse_policy, text) == expected
+    if expected[0] == "ok":
+        assert outcome(lambda _: document._parse_fast(text), text) == expected
     return expected
 
 
@@ -300,6 +319,188 @@ def test_fast_path_declines_and_the_exact_error_is_raised(text: str) -> None:
     assert agree(text)[0] == "error"
 
 
+# --- statements seen before ------------------------------------------------------------------
+
+
+def statement_text(
+    index: int, *, sid: bool = True, separators: tuple[str, str] = (", ", ": ")
+) -> str:
+    """A valid statement of more than 64 characters (the seen-statement prefix); without a
+    Sid, statements of different ``index`` share their first ~100 characters."""
+    statement: dict[str, object] = {
+        "Effect": "Allow",
+        "Principal": {"AWS": [ROOT, ROLE]},
+        "Action": ["kms:Decrypt", f"kms:Get{index}*"],
+        "Resource": "*",
+    }
+    if sid:
+        statement = {"Sid": f"S{index}", **statement}
+    return json.dumps(statement, separators=separators)
+
+
+def policy_of(statements: list[str], *, between: str = ", ", policy_id: str = "p") -> str:
+    return (
+        '{"Version": "2012-10-17", "Id": "'
+        + policy_id
+        + '", "Statement": ['
+        + between.join(statements)
+        + "]}"
+    )
+
+
+def test_repeated_statements_are_reused_not_read_again() -> None:
+    """A policy that repeats statements (a new Id) reuses their values and statements."""
+    document._forget_statements()
+    sources = [statement_text(i) for i in range(5)]
+    first = parse_policy(policy_of(sources, policy_id="one"))
+    second_text = policy_of([*sources[:3], statement_text(9), sources[4]], policy_id="two")
+    assert agree_after(second_text)[0] == "ok"
+    second = parse_policy(second_text)
+    before = cast("list[object]", first.value["Statement"])
+    after_ = cast("list[object]", second.value["Statement"])
+    for index in (0, 1, 2, 4):
+        assert after_[index] is before[index]  # the very same, never re-read
+        assert second.statements[index] is first.statements[index]
+    assert after_[3] == json.loads(statement_text(9))
+
+
+CHANGED = [
+    ("verbatim", lambda s: s),
+    ("one-character-in-sid", lambda s: s.replace('"S1"', '"S7"')),
+    ("one-character-late", lambda s: s.replace("Decrypt", "Decrypu")),
+    ("last-character", lambda s: s[:-1] + "]"),
+    ("cut-short", lambda s: s[:-1]),
+    ("extended-with-member", lambda s: s[:-1] + ', "Condition": {}}'),
+    ("extended-after-brace", lambda s: s + ', "Condition": {}}'),
+    ("followed-by-brace", lambda s: s + "}"),
+    ("followed-by-string", lambda s: s + ' "x"'),
+    ("followed-by-statement", lambda s: s + " " + s),
+    ("duplicate-late", lambda s: s.replace('"Resource": "*"', '"Resource": "*", "Resource": "*"')),
+    ("bad-effect-late", lambda s: s.replace('"Resource": "*"', '"Resource": 1')),
+    ("whitespace-inside", lambda s: s.replace('"Action": ', '"Action" :\n ')),
+    ("compact", lambda s: json.dumps(json.loads(s), separators=(",", ":"))),
+    ("escaped", lambda s: s.replace('"S1"', '"\\u00531"')),
+]
+
+
+@pytest.mark.parametrize("between", [",", ", ", ",\n  ", " ,\t", "\r\n,\r\n"])
+@pytest.mark.parametrize("change", [c for _, c in CHANGED], ids=[name for name, _ in CHANGED])
+@pytest.mark.parametrize("sid", [True, False], ids=["sid", "no-sid"])
+def test_statements_like_seen_ones_parse_as_the_exact_parser_says(
+    change: Callable[[str], str], between: str, sid: bool
+) -> None:
+    """A seen statement is reused only when the text has it in full, and what follows it is
+    still checked: one character changed, cut short or extended, it is read anew."""
+    document._forget_statements()
+    sources = [statement_text(i, sid=sid) for i in range(3)]
+    agree_after(policy_of(sources))  # all three seen, each after the one before
+    changed = change(sources[1])
+    for statements in (
+        [sources[0], changed, sources[2]],  # after the statement it followed before
+        [changed, sources[2], sources[0]],  # first, then seen ones in another order
+        [sources[2], sources[0], changed],  # last
+        [changed],
+    ):
+        agree_after(policy_of(statements, between=between))
+        single = '{"Statement": ' + statements[0] + between.strip(",") + "}"
+        agree_after(single)
+    agree_after(policy_of(sources, between=between))  # the originals, seen next to the changes
+
+
+@pytest.mark.parametrize(
+    "after",
+    ['}, "Version": "2012-10-17"}', ' }, "Id": "x"}', ' "x"]}', ",]}", "]", ",", " ]}, ", "}]}"],
+)
+def test_what_follows_a_seen_statement_is_checked(after: str) -> None:
+    """Found without reading it, a statement is still followed by nothing but a separator."""
+    document._forget_statements()
+    sources = [statement_text(i) for i in range(2)]
+    assert agree_after(policy_of(sources))[0] == "ok"
+    for statements in ([sources[0]], sources):
+        text = '{"Statement": [' + ", ".join(statements) + after
+        assert agree_after(text)[0] == "error"
+
+
+def test_many_statements_sharing_a_long_prefix() -> None:
+    """Statements without a Sid that share far more than the prefix (more of them than a
+    prefix keeps candidates), in their order, reversed and shuffled."""
+    document._forget_statements()
+    sources = [statement_text(i, sid=False) for i in range(3 * document._SEEN_CANDIDATES)]
+    assert len({s[: document._SEEN_PREFIX] for s in sources}) == 1
+    rng = random.Random(0)
+    for order in (sources, sources[::-1], rng.sample(sources, len(sources)), sources[::2]):
+        for between in (", ", ",\n"):
+            assert agree_after(policy_of(order, between=between))[0] == "ok"
+
+
+def test_an_invalid_statement_is_never_recorded() -> None:
+    """A statement that fails to compile raises every time, and leaves no entry behind."""
+    document._forget_statements()
+    valid = statement_text(0)
+    invalid = statement_text(1).replace('"Allow"', '"Permit"')
+    duplicate = statement_text(2).replace('"Resource": "*"', '"Resource": "*", "Resource": "*"')
+    for bad in (invalid, duplicate):
+        text = policy_of([valid, bad])
+        for _ in range(2):
+            assert agree_after(text)[0] == "error"
+        recorded = [entry[0] for entries in document._SEEN.values() for entry in entries]
+        recorded += [entry[0] for entry in document._FOLLOWING.values()]
+        assert valid in recorded
+        assert bad not in recorded
+
+
+def test_seen_statements_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both tables stay within their limits, and emptying them changes no answer."""
+    monkeypatch.setattr(document, "_SEEN_PREFIXES", 3)
+    monkeypatch.setattr(document, "_FOLLOWING_LIMIT", 4)
+    document._forget_statements()
+    sources = [statement_text(i) for i in range(12)]
+    rng = random.Random(1)
+    for round_ in range(30):
+        text = policy_of(rng.sample(sources, rng.randint(1, 6)), policy_id=str(round_))
+        assert agree_after(text)[0] == "ok"
+        assert len(document._SEEN) <= 3
+        assert len(document._FOLLOWING) <= 4
+        assert all(len(e) <= document._SEEN_CANDIDATES for e in document._SEEN.values())
+    document._forget_statements()
+
+
+def test_threads_sharing_the_seen_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Threads parsing policies that mix seen, changed and new statements (with tables
+    small enough to be emptied often) all get the exact parser's answers."""
+    monkeypatch.setattr(document, "_SEEN_PREFIXES", 4)
+    monkeypatch.setattr(document, "_FOLLOWING_LIMIT", 6)
+    sources = [statement_text(i, sid=i % 2 == 0) for i in range(16)]
+    sources += [s.replace("Decrypt", "Decrypu") for s in sources[:4]]
+    sources += [s.replace('"Allow"', '"Permit"') for s in sources[4:6]]
+    texts = [
+        policy_of(random.Random(n).sample(sources, 1 + n % 5), policy_id=str(n)) for n in range(60)
+    ]
+    expected = {text: outcome(parse_policy_exact, text) for text in texts}
+    uncached = parse_policy.__wrapped__  # the fast path, then the exact one if it declines
+    failures: list[str] = []
+
+    def work(seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(200):
+            text = rng.choice(texts)
+            if outcome(uncached, text) != expected[text]:
+                failures.append(text)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(seed,)) for seed in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+    document._forget_statements()
+
+
 # --- property: any text, both parsers --------------------------------------------------------
 
 
@@ -523,3 +724,78 @@ def test_any_json_text_parses_as_the_exact_parser_says(
 def test_any_text_parses_as_the_exact_parser_says(text: str) -> None:
     """Fragments of JSON syntax: the exact parser's error, in its words."""
     agree(text)
+
+
+# --- property: policies that repeat statements seen before -----------------------------------
+
+EDITS = ["same", "same", "same", "letter", "character", "insert", "delete", "cut", "extend"]
+
+
+def edit(source: str, how: str, rng: random.Random) -> str:
+    """``source`` as is, or with one character changed, inserted or deleted, cut short, or
+    with text after it."""
+    at = rng.randrange(len(source))
+    if how == "letter":
+        letters = [i for i, char in enumerate(source) if char.isalpha()]
+        at = rng.choice(letters) if letters else at
+        return source[:at] + rng.choice("abcSAz") + source[at + 1 :]
+    if how == "character":
+        return source[:at] + rng.choice('{}[]",: 1a\\') + source[at + 1 :]
+    if how == "insert":
+        return source[:at] + rng.choice([" ", "\n", "\t", "{", "}", '"', ",", ":"]) + source[at:]
+    if how == "delete":
+        return source[:at] + source[at + 1 :]
+    if how == "cut":
+        return source[:at]
+    if how == "extend":
+        return source + rng.choice(["}", "]", ' "x"', ", {}", ', "Sid": "x"}', " " + source])
+    return source
+
+
+def statement_policy(sources: list[str], rng: random.Random) -> str:
+    """A policy of these statement texts, with random whitespace around the separators."""
+
+    def ws() -> str:
+        return rng.choice(WHITESPACE)
+
+    if len(sources) == 1 and rng.random() < 0.3:
+        statement = ws() + sources[0] + ws()
+    else:
+        statement = "[" + ",".join(ws() + source + ws() for source in sources) + "]"
+    return '{"Id": ' + json.dumps(str(rng.random())) + ', "Statement": ' + statement + "}"
+
+
+@SETTINGS
+@given(
+    trees=st.lists(statements, min_size=1, max_size=5),
+    picks=st.lists(st.tuples(st.integers(0, 4), st.sampled_from(EDITS)), min_size=1, max_size=6),
+    prefix=st.sampled_from([1, 8, 64]),
+    rng=st.randoms(use_true_random=False),
+    duplicate=st.booleans(),
+)
+def test_policies_repeating_seen_statements_parse_as_the_exact_parser_says(
+    trees: list[Obj],
+    picks: list[tuple[int, str]],
+    prefix: int,
+    rng: random.Random,
+    duplicate: bool,
+) -> None:
+    """A policy's statements are seen; then a policy of some of them verbatim, some
+    changed, cut short or extended, in any order and layout, and then the first policy's
+    statements again: each gives the exact parser's answer. A short ``prefix`` makes
+    many statements candidates for the same text."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(document, "_SEEN_PREFIX", prefix)
+        document._forget_statements()
+        if duplicate:  # some statements with a duplicate key: never reused
+            trees = [
+                duplicate_somewhere(tree, rng) if rng.random() < 0.4 else tree for tree in trees
+            ]
+        sources = [dump(tree, rng) for tree in trees]
+        result = agree_after(statement_policy(sources, rng))
+        assert duplicate or result[0] == "ok", result
+        chosen = [edit(sources[index % len(sources)], how, rng) for index, how in picks]
+        agree_after(statement_policy(chosen, rng))
+        agree_after(statement_policy(sources, rng))
+        agree_after(statement_policy(chosen[::-1], rng))
+    document._forget_statements()

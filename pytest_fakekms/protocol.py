@@ -12,6 +12,7 @@ botocore here: the interceptor and the HTTP server both speak through this modul
 from __future__ import annotations
 
 import base64
+import binascii
 import dataclasses
 import datetime as dt
 import functools
@@ -213,8 +214,44 @@ def encode_result(result: Mapping[str, Any]) -> WireResponse:
 
     Blobs (bytes) go as base64 and timestamps (datetime) as epoch seconds (kms-facts §5.1).
     """
-    body = _encode_result_json(result).encode()
+    for value in result.values():
+        if value.__class__ is bytes:
+            body = _encode_with_blobs(result)
+            break
+    else:
+        body = _encode_result_json(result).encode()
     return WireResponse(200, _headers(len(body)), body)
+
+
+_b2a_base64 = binascii.b2a_base64
+
+
+def _encode_with_blobs(result: Mapping[str, Any]) -> bytes:
+    """:func:`_encode_result_json` for a result with top-level blobs (CiphertextBlob,
+    Plaintext, Signature...): their base64 goes into the body as it is, first.
+
+    Base64 text needs no JSON escaping (``A-Z a-z 0-9 + / =``), yet the C encoder would
+    check it character by character, about 2 µs for a 1 KiB blob, and copy it twice more
+    (to ``str``, back to ``bytes``). Member order in a JSON object carries no meaning.
+    """
+    parts = [b"{"]
+    rest = {}
+    for name, value in result.items():
+        if value.__class__ is bytes:
+            parts += (_member_name(name), _b2a_base64(value, newline=False), b'",')
+        else:
+            rest[name] = value
+    if rest:
+        parts.append(_encode_result_json(rest).encode()[1:])  # its "{" is ours
+    else:
+        parts[-1] = b'"}'
+    return b"".join(parts)
+
+
+@functools.lru_cache(maxsize=64)
+def _member_name(name: str) -> bytes:
+    """``"name":"`` as JSON bytes: the start of a blob member."""
+    return (json.encoder.encode_basestring_ascii(name) + ':"').encode()
 
 
 def encode_error(error: KMSError) -> WireResponse:

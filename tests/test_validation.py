@@ -340,6 +340,41 @@ def test_invalid_base64_is_a_serialization_exception(text: str) -> None:
     assert (error.code, error.message) == ("SerializationException", None)
 
 
+_B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _reference_base64(text: str) -> bytes | None:
+    """The accepted forms, spelled out bit by bit: the standard alphabet, padding
+    optional but, when present, only at the end, at most two "=", and completing a quad
+    (the rules of Java's basic decoder, which KMS's SDK side uses)."""
+    body = text.rstrip("=")
+    padding = len(text) - len(body)
+    if padding > 2 or (padding and len(text) % 4) or len(body) % 4 == 1:
+        return None
+    if any(c not in _B64_ALPHABET for c in body):
+        return None
+    bits = "".join(format(_B64_ALPHABET.index(c), "06b") for c in body)
+    whole = len(bits) - len(bits) % 8
+    return bytes(int(bits[i : i + 8], 2) for i in range(0, whole, 8))
+
+
+@settings(max_examples=400)
+@given(
+    st.one_of(
+        st.binary(max_size=40).map(lambda b: base64.b64encode(b).decode()),
+        st.text(alphabet=_B64_ALPHABET + "=", max_size=16),
+        st.text(alphabet=_B64_ALPHABET + "= \n-_é", max_size=12),
+        st.tuples(st.binary(max_size=12), st.integers(0, 4)).map(
+            lambda t: base64.b64encode(t[0]).decode().rstrip("=") + "=" * t[1]
+        ),
+    )
+)
+def test_base64_decoding_agrees_with_the_reference_rules(text: str) -> None:
+    """Guards the strict one-call fast path in ``validation._base64_decode``: Python's
+    strict mode alone would take "AAAA=" or "AAAA====", which the rules refuse."""
+    assert validation._base64_decode(text) == _reference_base64(text)
+
+
 def test_empty_blob_fails_min_length() -> None:
     """Matches real AWS CLI output for an empty ciphertext file (ciphertextBlob)."""
     assert message_of("Decrypt", {"CiphertextBlob": ""}) == one(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import operator
 import secrets
 import types
 from collections.abc import Mapping
@@ -89,6 +90,11 @@ class KeyRecord:
     expiration_model: str | None = None  # KEY_MATERIAL_EXPIRES / _DOES_NOT_EXPIRE
     valid_to: dt.datetime | None = None  # when imported material expires
     import_parameters: tuple[ImportParameters, ...] = ()
+    # DescribeKey's last answer and the metadata_fingerprint() it was built from
+    # (operations/keys.py). A cache, not state: not persisted, not compared.
+    described: tuple[tuple[object, ...], dict[str, Any]] | None = dataclasses.field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def grants_for_update(self) -> dict[str, GrantRecord]:
         """The key's grants as a dict to change in place (made on the first grant)."""
@@ -109,6 +115,11 @@ class KeyRecord:
     @policy_text.setter
     def policy_text(self, text: str) -> None:
         self.policy_source = text
+
+    def metadata_fingerprint(self) -> tuple[object, ...]:
+        """Every field :meth:`metadata` reads: equal fingerprints, equal metadata
+        (tests/test_key_metadata_cache.py checks the list against what it reads)."""
+        return _metadata_fields(self)
 
     def metadata(self) -> dict[str, Any]:
         """KeyMetadata as it goes on the wire (kms-facts §7.1); timestamps as epoch seconds."""
@@ -269,3 +280,12 @@ class Key:
     creation_date: dt.datetime
     deletion_date: dt.datetime | None
     tags: Mapping[str, str]
+
+
+#: The fields KeyRecord.metadata reads, in one C call (see metadata_fingerprint).
+METADATA_FIELDS = (
+    "account_id", "arn", "creation_date", "material_id", "key_spec", "deletion_date",
+    "description", "state", "key_usage", "expiration_model", "key_id", "key_manager",
+    "multi_region", "origin", "region", "pending_window_days", "valid_to",
+)  # fmt: skip
+_metadata_fields = operator.attrgetter(*METADATA_FIELDS)

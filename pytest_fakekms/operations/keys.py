@@ -16,6 +16,7 @@ from pytest_fakekms.operations.base import Context, Params, Result, operation
 from pytest_fakekms.operations.policies import DEFAULT_POLICY_NAME, check_policy, set_policy
 from pytest_fakekms.operations.tags import merged_tags
 from pytest_fakekms.policy.render import default_policy
+from pytest_fakekms.protocol import ReusedResult
 
 # VERIFIED: aws-recorded test_hmac_create_key_invalid_operations.
 KEY_USAGE_REQUIRED = (
@@ -140,8 +141,21 @@ def _default_document(text: str) -> dict[str, Any]:
 
 @operation("DescribeKey")
 def describe_key(ctx: Context, params: Params) -> Result:
-    """KeyMetadata for any key identifier, in any key state."""
-    return {"KeyMetadata": ctx.key(params).metadata()}
+    """KeyMetadata for any key identifier, in any key state.
+
+    The answer is kept on the key with the fingerprint of the fields it was built from,
+    and given again (JSON body included) while they are unchanged: describing the same
+    key over and over is what tests and waiters do.
+    """
+    record = ctx.key(params)
+    fingerprint = record.metadata_fingerprint()
+    described = record.described
+    if described is None or described[0] != fingerprint:
+        described = record.described = (
+            fingerprint,
+            ReusedResult({"KeyMetadata": record.metadata()}),
+        )
+    return described[1]
 
 
 @operation("ListKeys")

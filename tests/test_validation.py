@@ -375,6 +375,22 @@ def test_base64_decoding_agrees_with_the_reference_rules(text: str) -> None:
     assert validation._base64_decode(text) == _reference_base64(text)
 
 
+def test_long_values_that_matched_are_remembered_by_identity_only() -> None:
+    """compile_pattern remembers the last long values that matched (the same 30 KB policy
+    sent again is the same object); a different object is always checked."""
+    check = validation.compile_pattern(POLICY_PATTERN)
+    good = "{" + "a" * 5000 + "}"
+    assert check(good)
+    assert check(good)
+    bad = good[:100] + "\x01" + good[101:]
+    assert not check(bad)
+    assert not check(bad)
+    for n in range(10):  # pushes ``good`` out of the remembered few
+        assert check("b" * (2000 + n))
+    assert check(good)
+    assert not check("".join(bad))  # equal to a refused value, a new object: checked
+
+
 def test_empty_blob_fails_min_length() -> None:
     """Matches real AWS CLI output for an empty ciphertext file (ciphertextBlob)."""
     assert message_of("Decrypt", {"CiphertextBlob": ""}) == one(

@@ -16,7 +16,7 @@ from pytest_fakekms import errors, protocol, validation
 from pytest_fakekms.consistency import EventualConsistency
 from pytest_fakekms.errors import KMSError
 from pytest_fakekms.operations import load_all
-from pytest_fakekms.operations.base import OPERATIONS, Context
+from pytest_fakekms.operations.base import OPERATIONS, Context, ReusedResult
 from pytest_fakekms.recorder import Call
 from pytest_fakekms.state import FakeState, account_of, find_key
 from pytest_fakekms.throttling import Throttle
@@ -75,7 +75,13 @@ class Dispatcher:
                 raise errors.not_implemented(operation)
             with state.backend.lock:
                 result = implementation(ctx, params)
-            response = protocol.encode_result(result)
+            if type(result) is ReusedResult:  # encoded once, answered many times
+                body = result.body
+                if body is None:
+                    body = result.body = protocol.result_body(result)
+                response = protocol.success(body)
+            else:
+                response = protocol.encode_result(result)
         except KMSError as caught:
             error = caught
             response = protocol.encode_error(caught)

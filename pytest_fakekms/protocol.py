@@ -228,36 +228,24 @@ def _result_encoder() -> Callable[[Mapping[str, Any]], str]:
 _encode_result_json = _result_encoder()
 
 
-class ReusedResult(dict[str, Any]):
-    """A result an operation returns again and again, unchanged: DescribeKey of a key
-    that has not changed since. :func:`encode_result` keeps its JSON body after the
-    first encoding (for DescribeKey, building and encoding KeyMetadata is about a third
-    of the fake's work). Like every result, it must not be changed once returned.
-    """
-
-    __slots__ = ("body",)
-
-    def __init__(self, members: Mapping[str, Any]) -> None:
-        super().__init__(members)
-        self.body: bytes | None = None
-
-
 def encode_result(result: Mapping[str, Any]) -> WireResponse:
     """A successful response: HTTP 200 and the output members as JSON (``{}`` when none).
 
     Blobs (bytes) go as base64 and timestamps (datetime) as epoch seconds (kms-facts §5.1).
     """
-    if type(result) is ReusedResult:
-        body = result.body
-        if body is None:
-            body = result.body = _encode_result_json(result).encode()
-        return WireResponse(200, _headers(len(body)), body)
+    return success(result_body(result))
+
+
+def result_body(result: Mapping[str, Any]) -> bytes:
+    """The JSON body of a successful response (see :func:`encode_result`)."""
     for value in result.values():
         if value.__class__ is bytes:
-            body = _encode_with_blobs(result)
-            break
-    else:
-        body = _encode_result_json(result).encode()
+            return _encode_with_blobs(result)
+    return _encode_result_json(result).encode()
+
+
+def success(body: bytes) -> WireResponse:
+    """HTTP 200 with ``body``, a :func:`result_body`."""
     return WireResponse(200, _headers(len(body)), body)
 
 

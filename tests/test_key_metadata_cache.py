@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from pytest_fakekms import FakeKMS, persistence, protocol
 from pytest_fakekms.domain.keys import METADATA_FIELDS, KeyRecord
 from pytest_fakekms.domain.keystates import KeyState
+from pytest_fakekms.operations.base import ReusedResult
 from pytest_fakekms.state import find_key
 
 REGION = "us-east-1"
@@ -46,7 +47,7 @@ def _record(fake: FakeKMS, key_id: str) -> KeyRecord:
 def _cached_body(record: KeyRecord) -> bytes:
     assert record.described is not None
     result = record.described[1]
-    assert isinstance(result, protocol.ReusedResult)
+    assert isinstance(result, ReusedResult)
     assert result.body is not None
     return result.body
 

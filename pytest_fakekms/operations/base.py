@@ -22,6 +22,21 @@ Params = dict[str, Any]
 Result = dict[str, Any]
 Operation = Callable[["Context", Params], Result]
 
+
+class ReusedResult(dict[str, Any]):
+    """A result an operation gives again and again, unchanged: DescribeKey of a key that
+    has not changed since. The dispatcher keeps its encoded body in ``body`` after the
+    first encoding (for DescribeKey, building and encoding KeyMetadata is about a third
+    of the fake's work). Like every result, it must not be changed once returned.
+    """
+
+    __slots__ = ("body",)
+
+    def __init__(self, members: Result) -> None:
+        super().__init__(members)
+        self.body: bytes | None = None
+
+
 #: Every implemented operation, by its KMS name.
 OPERATIONS: dict[str, Operation] = {}
 

@@ -12,11 +12,10 @@ from pytest_fakekms.domain.identifiers import key_arn, partition_for
 from pytest_fakekms.domain.keys import KeyRecord, new_material_id
 from pytest_fakekms.domain.keystates import KeyState
 from pytest_fakekms.history import PolicyVersion
-from pytest_fakekms.operations.base import Context, Params, Result, operation
+from pytest_fakekms.operations.base import Context, Params, Result, ReusedResult, operation
 from pytest_fakekms.operations.policies import DEFAULT_POLICY_NAME, check_policy, set_policy
 from pytest_fakekms.operations.tags import merged_tags
 from pytest_fakekms.policy.render import default_policy
-from pytest_fakekms.protocol import ReusedResult
 
 # VERIFIED: aws-recorded test_hmac_create_key_invalid_operations.
 KEY_USAGE_REQUIRED = (

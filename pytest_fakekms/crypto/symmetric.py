@@ -32,7 +32,7 @@ import functools
 import re
 import secrets
 import struct
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -80,20 +80,35 @@ def encrypt(
     return header + nonce + sealed
 
 
+class Blob(NamedTuple):
+    """A well-formed blob taken apart: what its header says, and its parts."""
+
+    key_id: str
+    material_version: int
+    header: bytes  # the bytes the AEAD authenticates along with the context
+    nonce: bytes
+    sealed: bytes  # ciphertext and tag
+
+
 def parse_blob(blob: bytes) -> BlobHeader:
     """Read a blob's header; InvalidCiphertextException if it is not a well-formed blob."""
-    return _split(blob)[0]
+    parts = split_blob(blob)
+    return BlobHeader(parts.key_id, parts.material_version)
 
 
-def decrypt(material: Material, blob: bytes, context: Mapping[str, str] | None = None) -> bytes:
-    """Decrypt a blob made by :func:`encrypt` with ``material`` and the same context."""
+def decrypt(
+    material: Material, blob: bytes | Blob, context: Mapping[str, str] | None = None
+) -> bytes:
+    """Decrypt a blob made by :func:`encrypt` with ``material`` and the same context;
+    ``blob`` may be already taken apart by :func:`split_blob` (Decrypt reads the header
+    first, to find the key)."""
     _require_symmetric(material)
-    header, header_bytes, nonce, sealed = _split(blob)
-    if header.material_version != material.version:
+    parts = split_blob(blob) if isinstance(blob, bytes) else blob
+    if parts.material_version != material.version:
         raise invalid_ciphertext()
     try:
         return _cipher(material.secret).decrypt(
-            nonce, sealed, header_bytes + encode_context(context)
+            parts.nonce, parts.sealed, parts.header + encode_context(context)
         )
     except InvalidTag:
         raise invalid_ciphertext() from None
@@ -131,8 +146,8 @@ def _header(key_id: str, material_version: int) -> bytes:
     return bytes([FORMAT_VERSION, len(encoded)]) + encoded + _U32.pack(material_version)
 
 
-def _split(blob: bytes) -> tuple[BlobHeader, bytes, bytes, bytes]:
-    """Header, header bytes, nonce and sealed ciphertext of ``blob``, or the KMS error."""
+def split_blob(blob: bytes) -> Blob:
+    """``blob`` taken apart, or InvalidCiphertextException if it is not well formed."""
     if len(blob) < 2 or blob[0] != FORMAT_VERSION:
         raise invalid_ciphertext()
     id_end = 2 + blob[1]
@@ -144,8 +159,7 @@ def _split(blob: bytes) -> tuple[BlobHeader, bytes, bytes, bytes]:
         raise invalid_ciphertext()
     (version,) = _U32.unpack_from(blob, id_end)
     nonce_end = header_end + NONCE_BYTES
-    header = BlobHeader(key_id, version)
-    return header, blob[:header_end], blob[header_end:nonce_end], blob[nonce_end:]
+    return Blob(key_id, version, blob[:header_end], blob[header_end:nonce_end], blob[nonce_end:])
 
 
 def _require_symmetric(material: Material) -> None:

@@ -106,16 +106,16 @@ def open_ciphertext(ctx: Context, params: Params, *, prefix: str = "") -> Opened
     context = params.get(f"{prefix}EncryptionContext")
     if named is not None and _is_rsa_encryption_key(named):
         return _open_rsa(named, algorithm, blob, context)
-    header = symmetric.parse_blob(blob)
-    if named is not None and named.key_id != header.key_id:
+    parts = symmetric.split_blob(blob)
+    if named is not None and named.key_id != parts.key_id:
         raise incorrect_key()
-    record = named or ctx.key({member: header.key_id}, member)
+    record = named or ctx.key({member: parts.key_id}, member)
     check_usage(record, ctx.operation)
     check_encryption_algorithm(record.key_spec, algorithm)
-    material = record.material(header.material_version)
+    material = record.material(parts.material_version)
     if material is None:
         raise symmetric.invalid_ciphertext()
-    plaintext = symmetric.decrypt(material, blob, context)
+    plaintext = symmetric.decrypt(material, parts, context)
     return Opened(record, plaintext, algorithm, material.material_id)
 
 

@@ -9,11 +9,13 @@ Bypass skips only the last one. Nothing is stored until every check passed.
 
 from __future__ import annotations
 
+import functools
+
 from pytest_fakekms import errors
 from pytest_fakekms.domain.identifiers import partition_for
 from pytest_fakekms.domain.keys import KeyRecord
 from pytest_fakekms.history import PolicyVersion
-from pytest_fakekms.operations.base import Context, Params, Result, operation
+from pytest_fakekms.operations.base import Context, Params, Result, ReusedResult, operation
 from pytest_fakekms.policy.document import PolicyDocument, parse_policy
 from pytest_fakekms.policy.evaluator import check_lockout
 from pytest_fakekms.policy.principals import validate_principals
@@ -82,7 +84,15 @@ def get_key_policy(ctx: Context, params: Params) -> Result:
     """The key policy, in AWS's re-serialized form (kms-facts §1.3)."""
     record = ctx.key(params)
     _check_policy_name(params)
-    return {"Policy": record.policy_text, "PolicyName": DEFAULT_POLICY_NAME}
+    return _policy_answer(record.policy_text)
+
+
+@functools.lru_cache(maxsize=64)
+def _policy_answer(text: str) -> ReusedResult:
+    """GetKeyPolicy's answer for a policy text: a function of the text alone, so it is
+    kept (and encoded once) for the last few texts; every key of an account shares the
+    default policy's. The text's hash is cached on the string the key holds."""
+    return ReusedResult({"Policy": text, "PolicyName": DEFAULT_POLICY_NAME})
 
 
 @operation("ListKeyPolicies")

@@ -285,8 +285,10 @@ def _limits(shape: Shape) -> tuple[int | None, int | None]:
 
 #: Above this length, single-class patterns are checked without the regex engine.
 _FAST_PATH_LENGTH = 1024
-#: How many long values that matched each pattern are remembered (see compile_pattern).
+#: How many long values that matched each pattern are remembered, from what length
+#: (see compile_pattern).
 _MATCHED_KEPT = 4
+_REMEMBERED_LENGTH = 256
 _SIMPLE_CLASS = re.compile(r"\^?(\[[^\[\]]*\])([+*])\$?")
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})")
 _WIDE_ESCAPE = re.compile(r"\\[pPWSDQE]|&&|\\x\{")
@@ -309,18 +311,19 @@ def compile_pattern(java: str) -> Callable[[str], bool]:
     if fast is None:
         return lambda value: full(value) is not None
     # The last few long values that matched, held (so that no other string can take their
-    # id): the same 30 KB policy sent again arrives as the very same object (see
-    # protocol._decode_large), and checking it again costs ~8 µs. Identity, not equality:
+    # id): the same policy sent again arrives as the very same object (see
+    # protocol._decode_large), and checking it again costs ~8 µs at 30 KB. Identity, not equality:
     # a look-up is a few pointer comparisons.
     matched: list[str] = []
 
     def check(value: str) -> bool:
-        if len(value) < _FAST_PATH_LENGTH:
+        size = len(value)
+        if size < _REMEMBERED_LENGTH:
             return full(value) is not None
         for earlier in matched:
             if earlier is value:
                 return True
-        if not fast(value):
+        if not (full(value) is not None if size < _FAST_PATH_LENGTH else fast(value)):
             return False
         matched[:] = [value, *matched[: _MATCHED_KEPT - 1]]
         return True

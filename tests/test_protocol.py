@@ -141,6 +141,25 @@ def test_large_bodies_are_decoded_once_and_told_apart_in_full() -> None:
     assert protocol._decode_body(first) == json.loads(first)
 
 
+@given(_objects, st.text(max_size=20), st.text(max_size=20))
+def test_escaped_bodies_decode_like_json_loads_the_first_time_and_again(
+    value: dict[str, Any], middle: str, other: str
+) -> None:
+    """Bodies over 256 bytes that carry escaped text (a policy inside a string) go
+    through the remembered-bodies table: the first answer, the remembered one, and
+    that of a body with the same length and edges all agree with ``json.loads``."""
+
+    def body_with(text: str) -> bytes:
+        policy = '{"Sid": "' + "x" * 200 + '"}' + json.dumps(value) + text
+        return json.dumps({"KeyId": "k", "Policy": policy, "PolicyName": "default"}).encode()
+
+    body, twin = body_with(middle), body_with(other)
+    assert b"\\" in body
+    assert len(body) >= protocol.ESCAPED_BODY_BYTES
+    for sent in (body, bytes(body), twin, body):
+        assert _decoded(sent) == _reference(sent)
+
+
 def test_the_large_body_cache_is_bounded() -> None:
     protocol._LARGE_BODIES.clear()
     for n in range(protocol._LARGE_BODIES_LIMIT * 3):

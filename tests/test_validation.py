@@ -389,6 +389,10 @@ def test_long_values_that_matched_are_remembered_by_identity_only() -> None:
         assert check("b" * (2000 + n))
     assert check(good)
     assert not check("".join(bad))  # equal to a refused value, a new object: checked
+    medium = "m" * 300  # from 256 characters, below the regex-free path's 1024
+    assert check(medium)
+    assert check(medium)
+    assert not check(medium[:-1] + "\x02")
 
 
 def test_empty_blob_fails_min_length() -> None:

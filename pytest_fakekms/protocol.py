@@ -105,7 +105,7 @@ def _credentials(headers: Mapping[str, Any]) -> tuple[str | None, str | None]:
 _scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
-#: Bodies at least this long are decoded once per distinct body (see :func:`_decode_large`).
+#: Bodies at least this long are decoded once per distinct body (:func:`_decode_remembered`).
 LARGE_BODY_BYTES = 4096
 
 
@@ -120,18 +120,18 @@ def _decode_body(body: bytes | str | None) -> dict[str, Any]:
     if isinstance(body, bytes) and (
         len(body) >= LARGE_BODY_BYTES or (len(body) >= ESCAPED_BODY_BYTES and b"\\" in body)
     ):
-        return _decode_large(body)
+        return _decode_remembered(body)
     return _decode_json(body)
 
 
-#: Decoded large bodies: (length, first and last _EDGE bytes) -> (the body, its value).
-_LARGE_BODIES: dict[tuple[int, bytes, bytes], tuple[bytes, dict[str, Any]]] = {}
-_LARGE_BODIES_LIMIT = 16
+#: Decoded bodies remembered: (length, first and last _EDGE bytes) -> (the body, its value).
+_REMEMBERED_BODIES: dict[tuple[int, bytes, bytes], tuple[bytes, dict[str, Any]]] = {}
+_REMEMBERED_BODIES_LIMIT = 16
 _EDGE = 64
 
 
-def _decode_large(body: bytes) -> dict[str, Any]:
-    """:func:`_decode_json`, remembered for the last few large (or escaped) bodies.
+def _decode_remembered(body: bytes) -> dict[str, Any]:
+    """:func:`_decode_json`, remembered for the last few large or escaped bodies.
 
     A test that puts the same 30 KB key policy again sends the same bytes again. They are
     looked up by their length and edges, then compared in full (a ``memcmp``, about 1 µs
@@ -147,13 +147,13 @@ def _decode_large(body: bytes) -> dict[str, Any]:
     already computed. Bodies that fail to decode raise, and are not remembered.
     """
     key = (len(body), body[:_EDGE], body[-_EDGE:])
-    seen = _LARGE_BODIES.get(key)
+    seen = _REMEMBERED_BODIES.get(key)
     if seen is not None and seen[0] == body:
         return seen[1]
     value = _decode_json(body)
-    if len(_LARGE_BODIES) >= _LARGE_BODIES_LIMIT:
-        _LARGE_BODIES.clear()
-    _LARGE_BODIES[key] = (body, value)
+    if len(_REMEMBERED_BODIES) >= _REMEMBERED_BODIES_LIMIT:
+        _REMEMBERED_BODIES.clear()
+    _REMEMBERED_BODIES[key] = (body, value)
     return value
 
 

@@ -312,8 +312,8 @@ def compile_pattern(java: str) -> Callable[[str], bool]:
         return lambda value: full(value) is not None
     # The last few long values that matched, held (so that no other string can take their
     # id): the same policy sent again arrives as the very same object (see
-    # protocol._decode_large), and checking it again costs ~8 µs at 30 KB. Identity, not equality:
-    # a look-up is a few pointer comparisons.
+    # protocol._decode_remembered), and checking it again costs ~8 µs at 30 KB. Identity,
+    # not equality: a look-up is a few pointer comparisons.
     matched: list[str] = []
 
     def check(value: str) -> bool:

@@ -130,7 +130,7 @@ def _large_body(middle: str, *, pad: int = 6000) -> bytes:
 def test_large_bodies_are_decoded_once_and_told_apart_in_full() -> None:
     """The large-body cache looks bodies up by length and edges, then compares them in
     full: two bodies with equal edges and length but a different middle decode apart."""
-    protocol._LARGE_BODIES.clear()
+    protocol._REMEMBERED_BODIES.clear()
     first, twin = _large_body("A"), _large_body("B")
     assert len(first) == len(twin)
     assert first[:64] == twin[:64]
@@ -161,18 +161,18 @@ def test_escaped_bodies_decode_like_json_loads_the_first_time_and_again(
 
 
 def test_the_large_body_cache_is_bounded() -> None:
-    protocol._LARGE_BODIES.clear()
-    for n in range(protocol._LARGE_BODIES_LIMIT * 3):
+    protocol._REMEMBERED_BODIES.clear()
+    for n in range(protocol._REMEMBERED_BODIES_LIMIT * 3):
         body = _large_body(str(n), pad=3000 + n)
         assert protocol._decode_body(body) == json.loads(body)
-        assert len(protocol._LARGE_BODIES) <= protocol._LARGE_BODIES_LIMIT
+        assert len(protocol._REMEMBERED_BODIES) <= protocol._REMEMBERED_BODIES_LIMIT
 
 
 def test_a_large_body_that_fails_to_decode_is_not_remembered() -> None:
-    protocol._LARGE_BODIES.clear()
+    protocol._REMEMBERED_BODIES.clear()
     bad = _large_body("x")[:-1]
     for _ in range(2):
         with pytest.raises(KMSError) as caught:
             protocol._decode_body(bad)
         assert caught.value.code == "SerializationException"
-    assert not protocol._LARGE_BODIES
+    assert not protocol._REMEMBERED_BODIES

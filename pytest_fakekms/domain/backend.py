@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+from collections.abc import Iterator
 
 from pytest_fakekms import errors
 from pytest_fakekms.clock import VirtualClock
@@ -36,10 +37,44 @@ class AliasRecord:
 
 @dataclasses.dataclass
 class RegionStore:
-    """The keys and aliases of one account in one Region."""
+    """The keys and aliases of one account in one Region.
+
+    Change ``keys`` only through :meth:`add` and :meth:`remove`: they keep ``order``, the
+    key ids in creation order, which ListKeys pages through from a position. Ids of
+    removed keys stay in it until they outnumber the live ones (then it is rebuilt), so
+    a page costs what is on it, not what comes before it (about 1.7 ms a page at
+    100,000 keys when each page copied the whole dict).
+    """
 
     keys: dict[str, KeyRecord] = dataclasses.field(default_factory=dict)
     aliases: dict[str, AliasRecord] = dataclasses.field(default_factory=dict)
+    order: list[str] = dataclasses.field(default_factory=list, repr=False, compare=False)
+
+    def add(self, record: KeyRecord) -> None:
+        """Store a new key, last in creation order."""
+        self.keys[record.key_id] = record
+        self.order.append(record.key_id)
+
+    def remove(self, key_id: str) -> None:
+        """Forget a key (its aliases are the caller's business)."""
+        if self.keys.pop(key_id, None) is not None and len(self.order) > 2 * len(self.keys) + 64:
+            self.order = list(self.keys)  # dicts keep insertion order: creation order
+
+    def position_of(self, key_id: str, hint: int = -1) -> int | None:
+        """Where ``key_id`` stands in ``order`` (``hint`` is checked first), if it is stored."""
+        if key_id not in self.keys:
+            return None
+        if 0 <= hint < len(self.order) and self.order[hint] == key_id:
+            return hint
+        return self.order.index(key_id)
+
+    def in_order(self, start: int = 0) -> Iterator[tuple[int, KeyRecord]]:
+        """The stored keys in creation order from position ``start``, with their positions."""
+        keys, order = self.keys, self.order
+        for position in range(start, len(order)):
+            record = keys.get(order[position])
+            if record is not None:
+                yield position, record
 
     def aliases_of(self, key_id: str) -> list[AliasRecord]:
         """The aliases that point at ``key_id``."""
@@ -75,7 +110,7 @@ class Backend:
 
     def add_key(self, record: KeyRecord) -> None:
         """Store a new key."""
-        self.store(record.account_id, record.region).keys[record.key_id] = record
+        self.store(record.account_id, record.region).add(record)
 
     def find(self, ref: KeyRef) -> KeyRecord:
         """The key ``ref`` names, or AWS's NotFoundException."""
@@ -93,7 +128,7 @@ class Backend:
     def delete_key(self, record: KeyRecord) -> None:
         """Remove a key and every alias that points at it."""
         store = self.store(record.account_id, record.region)
-        store.keys.pop(record.key_id, None)
+        store.remove(record.key_id)
         for alias in store.aliases_of(record.key_id):
             del store.aliases[alias.name]
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 from typing import Any
 
 from pytest_fakekms import errors
 from pytest_fakekms.crypto.specs import SUPPORTED_KEY_SPECS, key_usages, unsupported_key_spec
+from pytest_fakekms.domain.backend import RegionStore
 from pytest_fakekms.domain.identifiers import key_arn, partition_for
 from pytest_fakekms.domain.keys import KeyRecord, new_material_id
 from pytest_fakekms.domain.keystates import KeyState
@@ -160,16 +162,16 @@ def describe_key(ctx: Context, params: Params) -> Result:
 @operation("ListKeys")
 def list_keys(ctx: Context, params: Params) -> Result:
     """The account's keys in this Region, in creation order, with Limit/Marker paging."""
-    keys = list(ctx.state.backend.store(ctx.account_id, ctx.region).keys.values())
-    start = _marker_position(keys, params["Marker"]) if "Marker" in params else 0
+    store = ctx.state.backend.store(ctx.account_id, ctx.region)
+    start = _marker_position(store, params["Marker"]) if "Marker" in params else 0
     limit = params.get("Limit", 100)
-    page = keys[start : start + limit]
+    page = list(itertools.islice(store.in_order(start), limit + 1))
     result: Result = {
-        "Keys": [{"KeyArn": k.arn, "KeyId": k.key_id} for k in page],
-        "Truncated": start + limit < len(keys),
+        "Keys": [{"KeyArn": k.arn, "KeyId": k.key_id} for _, k in page[:limit]],
+        "Truncated": len(page) > limit,
     }
     if result["Truncated"]:
-        result["NextMarker"] = _marker(start + limit, keys[start + limit])
+        result["NextMarker"] = _marker(*page[limit])
     return result
 
 
@@ -178,15 +180,12 @@ def _marker(position: int, record: KeyRecord) -> str:
     return f"{position}:{record.key_id}"
 
 
-def _marker_position(keys: list[KeyRecord], marker: str) -> int:
-    # The position makes each page O(page); when keys were deleted since, the key id
-    # still finds the place.
+def _marker_position(store: RegionStore, marker: str) -> int:
+    # The position makes each page O(page); when the store's order was rebuilt since
+    # (after many deletions), the key id still finds the place.
     position_text, _, key_id = marker.partition(":")
-    if position_text.isdigit():
-        position = int(position_text)
-        if position < len(keys) and keys[position].key_id == key_id:
-            return position
-    for position, record in enumerate(keys):
-        if record.key_id == key_id:
-            return position
-    raise errors.KMSError("InvalidMarkerException", "The marker is not valid.")  # our wording
+    hint = int(position_text) if position_text.isdigit() else -1
+    position = store.position_of(key_id, hint)
+    if position is None:
+        raise errors.KMSError("InvalidMarkerException", "The marker is not valid.")  # our wording
+    return position

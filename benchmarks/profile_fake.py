@@ -21,6 +21,11 @@ Another section times the same steps in place, inside real boto3 calls for every
 operation the benchmark times (each step is wrapped with a timer while the batch
 runs), where they cost two to three times as much as in a tight loop.
 
+The "warm and cold" section replays each case's requests straight into
+``Dispatcher.handle``, back to back and with one botocore call before each: that
+call alone about doubles the fake's time (the CPU's caches), which is why the in
+place steps cost more.
+
 A last section seeds keys under ``tracemalloc`` and lists the allocation sites
 that hold the memory a key costs (grouped by file and line).
 """
@@ -410,6 +415,65 @@ def in_place_steps(calls: int, batches: int = 7) -> str:
     return "\n".join(lines) + "\n"
 
 
+def warm_and_cold(calls: int, rounds: int = 5) -> str:
+    """Why steps cost more in place: the same requests replayed straight into
+    ``Dispatcher.handle``, back to back ("warm"), and with one untimed botocore call
+    (DescribeKey answered by the floor) before each ("cold"). That one call pushes the
+    fake's code and data out of the CPU caches, and the fake's time about doubles: the
+    in-place figures above pay this on every request, and it is why fewer Python calls
+    and objects on the request path count for more than the tight loop suggests.
+
+    Each case's requests are captured from one real boto3 call, then replayed as they
+    were (a PutKeyPolicy case thus sends the same text again)."""
+    floor = FloorResponder()
+    floor_client = make_client()
+    floor.install(floor_client)
+
+    def pollute() -> None:
+        floor_client.describe_key(KeyId=CANNED_KEY_ID)
+
+    lines = [
+        f"\n=== Dispatcher.handle warm (back to back) and cold (after one botocore call), "
+        f"us per request, median of {rounds} rounds of {calls} ===",
+        f"{'':52}{'warm':>10}{'cold':>10}{'cold/warm':>11}",
+    ]
+    client = make_client()
+    for case in CASES:
+        with FakeKMS() as fake:
+            call = case.prepare(client)
+            captured: list[tuple[Any, ...]] = []
+            dispatcher = fake._dispatcher
+            real_handle = dispatcher.handle
+
+            def capture(url: str, headers: Any, body: Any, **kwargs: Any) -> Any:
+                captured.append((url, dict(headers), body))
+                return real_handle(url, headers, body, **kwargs)
+
+            setattr(dispatcher, "handle", capture)  # noqa: B010
+            call()
+            delattr(dispatcher, "handle")
+        # Replayed with the fake stopped, so that the floor's client reaches the floor.
+        for _ in range(calls):  # warm-up: the interpreter specializes what it runs often
+            for request in captured:
+                pollute()
+                real_handle(*request)
+        timings: dict[str, list[float]] = {"warm": [], "cold": []}
+        for _ in range(rounds):
+            for mode, before in (("warm", None), ("cold", pollute)):
+                total = 0
+                for _ in range(calls):
+                    for request in captured:
+                        if before is not None:
+                            before()
+                        start = time.perf_counter_ns()
+                        real_handle(*request)
+                        total += time.perf_counter_ns() - start
+                timings[mode].append(total / (calls * len(captured)) / 1e3)
+        warm, cold = (statistics.median(timings[m]) for m in ("warm", "cold"))
+        lines.append(f"{case.name[:52]:52}{warm:10.1f}{cold:10.1f}{cold / warm:10.2f}x")
+    return "\n".join(lines) + "\n"
+
+
 def _short(frame: tracemalloc.Frame) -> str:
     path = frame.filename
     marker = path.rfind(PACKAGE)
@@ -494,6 +558,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         policy_steps("~30 KB", LARGE_POLICIES, max(1, calls // 10)),
         interceptor_overhead(),
         in_place_steps(max(1, calls // 3)),
+        warm_and_cold(max(1, calls // 3)),
         profile("PutKeyPolicy (small, distinct texts)", calls, put_key_policy(SMALL_POLICIES)),
         profile(
             "PutKeyPolicy (~30 KB, 100 statements, distinct texts)",

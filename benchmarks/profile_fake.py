@@ -445,7 +445,14 @@ def warm_and_cold(calls: int, rounds: int = 5) -> str:
             dispatcher = fake._dispatcher
             real_handle = dispatcher.handle
 
-            def capture(url: str, headers: Any, body: Any, **kwargs: Any) -> Any:
+            def capture(
+                url: str,
+                headers: Any,
+                body: Any,
+                captured: list[tuple[Any, ...]] = captured,
+                real_handle: Callable[..., Any] = real_handle,
+                **kwargs: Any,
+            ) -> Any:
                 captured.append((url, dict(headers), body))
                 return real_handle(url, headers, body, **kwargs)
 

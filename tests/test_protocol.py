@@ -111,7 +111,11 @@ def test_random_ids_are_version_4_uuids_and_do_not_repeat() -> None:
     assert all(_UUID4.fullmatch(i) for i in ids)
     assert all(uuid.UUID(i).version == 4 for i in ids[:50])
     assert len(set(ids)) == len(ids)
-    assert _UUID4.fullmatch(protocol.request_id())
+    request_ids = {protocol.success(b"{}").headers["x-amzn-RequestId"] for _ in range(50)}
+    assert len(request_ids) == 50
+    assert all(_UUID4.fullmatch(i) for i in request_ids)
+    variants = {i[19] for i in ids}  # RFC 4122 variant: 10xx, so one of 8, 9, a, b
+    assert variants == set("89ab")
 
 
 def test_call_fast_constructor_names_every_field(fake_kms: FakeKMS) -> None:

@@ -19,9 +19,9 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 
-from pytest_fakekms.policy.document import STATEMENT_ELEMENTS
+from pytest_fakekms.policy.document import DEFAULT_POLICY_NAME, STATEMENT_ELEMENTS
 from pytest_fakekms.recorder import FrozenDict, freeze
 
 __all__ = [
@@ -77,22 +77,61 @@ class PolicyVersion:
         return text
 
 
+class _CreatedWith(NamedTuple):
+    """A key's first version while it is the only one and nobody has read it: the policy
+    a CreateKey installed, in a 4-tuple (72 B) instead of a list holding a
+    :class:`PolicyVersion` (about 240 B on every key that keeps its default policy)."""
+
+    document: Mapping[str, Any]
+    text: str
+    set_at: datetime
+    set_by: str
+
+    def version(self) -> PolicyVersion:
+        return PolicyVersion(
+            document=self.document,
+            text=self.text,
+            policy_name=DEFAULT_POLICY_NAME,
+            set_at=self.set_at,
+            set_by=self.set_by,
+            bypass_lockout_check=False,
+            operation="CreateKey",
+        )
+
+
 class PolicyHistory:
     """Per-key, append-only lists of policy versions; thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._versions: dict[str, list[PolicyVersion]] = {}
+        self._versions: dict[str, list[PolicyVersion] | _CreatedWith] = {}
 
     def append(self, key_id: str, version: PolicyVersion) -> None:
         """Record that ``version`` came into force on ``key_id``."""
         with self._lock:
-            self._versions.setdefault(key_id, []).append(version)
+            self._list(key_id).append(version)
+
+    def created_with(
+        self, key_id: str, document: Mapping[str, Any], text: str, set_at: datetime, set_by: str
+    ) -> None:
+        """Record the policy CreateKey gave a new key (name ``default``, no bypass): the
+        same version :meth:`append` would record, kept compact until it is read."""
+        with self._lock:
+            self._versions[key_id] = _CreatedWith(document, text, set_at, set_by)
 
     def versions(self, key_id: str) -> list[PolicyVersion]:
         """The versions of ``key_id``, oldest first (a copy; empty for an unknown key)."""
         with self._lock:
-            return list(self._versions.get(key_id, ()))
+            return list(self._list(key_id)) if key_id in self._versions else []
+
+    def _list(self, key_id: str) -> list[PolicyVersion]:
+        """``key_id``'s list of versions, made real (call with the lock held)."""
+        versions = self._versions.get(key_id)
+        if versions is None:
+            versions = self._versions[key_id] = []
+        elif isinstance(versions, _CreatedWith):
+            versions = self._versions[key_id] = [versions.version()]
+        return versions
 
 
 # --- comparing documents -------------------------------------------------------------

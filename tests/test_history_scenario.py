@@ -72,3 +72,29 @@ def test_policy_allows_uses_the_current_policy(kms: Any, fake_kms: Any, key_id: 
     assert not fake_kms.policy_allows(key_id, app, "kms:Decrypt")
     assert not fake_kms.policy_allows(key_id, app, "kms:PutKeyPolicy", context=context)
     assert fake_kms.policy_allows(key_id, CALLER, "kms:PutKeyPolicy")  # via account delegation
+
+
+def test_the_default_policy_version_reads_the_same_before_and_after_a_put(
+    kms: Any, fake_kms: Any
+) -> None:
+    """The version CreateKey records for the default policy is kept compact until it is
+    read or followed (issue #8, memory per key); it must read the same either way."""
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    other_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    (before,) = fake_kms.policy_history(key_id)
+    text = kms.get_key_policy(KeyId=key_id)["Policy"]
+    assert (before.operation, before.policy_name, before.set_by) == ("CreateKey", "default", CALLER)
+    assert before.bypass_lockout_check is False
+    assert before.text == text
+    assert before.document == json.loads(text)
+    assert before.set_at == fake_kms.clock.now()
+    assert fake_kms.policy_history(key_id) == [before]
+
+    new = policy(allow({"AWS": ROOT}, Sid="Root"))
+    kms.put_key_policy(KeyId=other_id, Policy=new)  # a never-read first version, then a put
+    first, second = fake_kms.policy_history(other_id)
+    assert (first.operation, first.text, first.policy_name) == ("CreateKey", text, "default")
+    assert (second.operation, second.text) == ("PutKeyPolicy", new)
+    kms.put_key_policy(KeyId=key_id, Policy=new)
+    assert fake_kms.policy_history(key_id)[0] == before
+    fake_kms.assert_policy_history(key_id, [json.loads(text), new])

@@ -13,9 +13,8 @@ from pytest_fakekms.domain.backend import RegionStore
 from pytest_fakekms.domain.identifiers import key_arn, partition_for
 from pytest_fakekms.domain.keys import KeyRecord, new_material_id
 from pytest_fakekms.domain.keystates import KeyState
-from pytest_fakekms.history import PolicyVersion
 from pytest_fakekms.operations.base import Context, Params, Result, ReusedResult, operation
-from pytest_fakekms.operations.policies import DEFAULT_POLICY_NAME, check_policy, set_policy
+from pytest_fakekms.operations.policies import check_policy, set_policy
 from pytest_fakekms.operations.tags import merged_tags
 from pytest_fakekms.policy.render import default_policy
 
@@ -118,18 +117,8 @@ def install_default_policy(ctx: Context, record: KeyRecord) -> None:
     """Give ``record`` AWS's default key policy and record it in the history."""
     text = default_policy(record.account_id, partition_for(record.region))
     record.policy_text = text
-    ctx.state.history.append(
-        record.key_id,
-        PolicyVersion(
-            document=_default_document(text),
-            text=text,
-            policy_name=DEFAULT_POLICY_NAME,
-            set_at=ctx.now,
-            set_by=ctx.caller,
-            bypass_lockout_check=False,
-            operation="CreateKey",
-        ),
-    )
+    document = _default_document(text)
+    ctx.state.history.created_with(record.key_id, document, text, ctx.now, ctx.caller)
 
 
 @functools.lru_cache(maxsize=64)

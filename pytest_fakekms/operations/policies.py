@@ -16,11 +16,9 @@ from pytest_fakekms.domain.identifiers import partition_for
 from pytest_fakekms.domain.keys import KeyRecord
 from pytest_fakekms.history import PolicyVersion
 from pytest_fakekms.operations.base import Context, Params, Result, ReusedResult, operation
-from pytest_fakekms.policy.document import PolicyDocument, parse_policy
+from pytest_fakekms.policy.document import DEFAULT_POLICY_NAME, PolicyDocument, parse_policy
 from pytest_fakekms.policy.evaluator import check_lockout
 from pytest_fakekms.policy.principals import validate_principals
-
-DEFAULT_POLICY_NAME = "default"
 
 
 def check_policy(ctx: Context, text: str, key_arn: str, *, bypass: bool) -> PolicyDocument:

@@ -174,7 +174,10 @@ class KeyRecord:
 
     def material(self, version: int) -> Material | None:
         """The key's material of ``version`` (the one a ciphertext blob names), if it has it."""
-        return next((m for m in self.materials if m.version == version), None)
+        for material in self.materials:  # a loop, not next(genexpr): Decrypt asks every call
+            if material.version == version:
+                return material
+        return None
 
     def rotate(self, when: dt.datetime, rotation_type: str) -> Material:
         """Make a new material version current and record the rotation; older versions

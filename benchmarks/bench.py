@@ -39,6 +39,12 @@ median and the minimum per-call time over rounds, and ratios *paired per round*
 (``fake / floor`` in the same round), summarised by their median; the ratio of
 the minima is shown next to it as a second, noise-resistant estimate.
 
+One run is not a verdict on a shared machine: the same commit moves by several
+hundredths between runs minutes apart. ``--passes N`` runs the per-operation
+rounds N times, one pass after another (calibrating afresh each time), pools
+their rounds for the ratios and verdicts, and shows each pass's median ratio next
+to them, so that the spread is in the table.
+
 The other measurements:
 
 * fixture set-up + tear-down: ``FakeKMS().start(); .stop()`` against
@@ -631,6 +637,25 @@ class CaseResult:
     series: dict[str, Series]
     batch: dict[str, int]
     skipped: dict[str, str]  # backend name -> why
+    #: fake / floor of each pass (see :func:`pool_passes`), in the order they ran
+    pass_ratios: list[float] = dataclasses.field(default_factory=list)
+
+
+def pool_passes(passes: list[list[CaseResult]]) -> list[CaseResult]:
+    """One result per case from several passes of :func:`run_cases`: every pass's rounds
+    pooled (each round's ratios stay paired within it), the batches of the first pass,
+    and each pass's own fake / floor median kept for the report."""
+    pooled: list[CaseResult] = []
+    for results in zip(*passes, strict=True):
+        first = results[0]
+        if any(not r.series for r in results):
+            pooled.append(dataclasses.replace(first, series={}))
+            continue
+        names = set.intersection(*(set(r.series) for r in results))
+        series = {n: Series([v for r in results for v in r.series[n].values]) for n in names}
+        ratios = [paired_ratio(r.series["fake"], r.series["floor"]) for r in results]
+        pooled.append(CaseResult(first.case, series, first.batch, first.skipped, ratios))
+    return pooled
 
 
 def run_cases(backends: list[Backend], settings: Settings) -> list[CaseResult]:
@@ -1110,7 +1135,10 @@ def render(
 ) -> str:
     have_moto = moto is not None
     out: list[str] = ["# pytest-fakekms benchmark results", ""]
-    out += [f"`python benchmarks/bench.py{' --quick' if settings.quick else ''}`", ""]
+    passes = max((len(r.pass_ratios) for r in cases), default=0)
+    command = "python benchmarks/bench.py" + (" --quick" if settings.quick else "")
+    command += f" --passes {passes}" if passes > 1 else ""
+    out += [f"`{command}`", ""]
     goals: list[Goal] = []
     notes: list[str] = []
 
@@ -1118,11 +1146,20 @@ def render(
     out += ["## Per operation: the fake against botocore's floor", ""]
     out += [
         "Ratios are the median over rounds of the per-round ratio to the floor (the ratio of "
-        "the best rounds in brackets). Times are per call in µs: median (min).",
+        "the best rounds in brackets). Times are per call in µs: median (min)."
+        + (
+            f" {passes} passes, one after another: their rounds are pooled, and *each "
+            "pass* gives every pass's own median fake / floor, in the order they ran."
+            if passes > 1
+            else ""
+        ),
         "",
     ]
     head = "| Operation | fake / floor | goal ≤ 1.15x |"
     rule = "|---|---:|---|"
+    if passes > 1:
+        head += " each pass |"
+        rule += "---|"
     if have_moto:
         head += " moto / floor |"
         rule += "---:|"
@@ -1136,7 +1173,8 @@ def render(
         name = result.case.name
         if not result.series:
             why = result.skipped.get("fake") or result.skipped.get("floor", "")
-            cells = ["skipped", "-"] + (["-"] if have_moto else []) + ["-", "-"]
+            cells = ["skipped", "-"] + (["-"] if passes > 1 else [])
+            cells += (["-"] if have_moto else []) + ["-", "-"]
             cells += ["-"] if have_moto else []
             out.append(f"| {name} | " + " | ".join(cells) + " |")
             notes.append(f"{name}: skipped, the fake answered `{why}`.")
@@ -1149,6 +1187,8 @@ def render(
             f"| {name} | {ratio(fake_ratio)} ({ratio(min_ratio(s['fake'], s['floor']))}) "
             f"| {verdict(met)} |"
         )
+        if passes > 1:
+            row += " " + " / ".join(f"{r:.2f}" for r in result.pass_ratios) + " |"
         if have_moto:
             if "moto" in s:
                 row += (
@@ -1378,7 +1418,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="smoke test: < 60 s, <= 10k keys")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write Markdown")
+    parser.add_argument(
+        "--passes",
+        type=int,
+        default=1,
+        help="run the per-operation rounds this many times and show each pass's ratio",
+    )
     args = parser.parse_args(argv)
+    if args.passes < 1:
+        parser.error("--passes must be at least 1")
     settings = QUICK if args.quick else FULL
 
     # One set of (fake) credentials for every client; nothing leaves the process.
@@ -1396,7 +1444,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if moto is None:
         progress("moto is not importable: moto columns are left out")
 
-    cases = run_cases(backends, settings)
+    passes = []
+    for number in range(1, args.passes + 1):
+        if args.passes > 1:
+            progress(f"operations: pass {number} of {args.passes}")
+        passes.append(run_cases(backends, settings))
+    cases = pool_passes(passes) if args.passes > 1 else passes[0]
     fixture = run_fixture_cycle(settings)
     scaling, seed_rate, listing = run_scaling(settings, floor, floor_backend, make_client())
     pytest_results = run_pytest_measurements(settings)

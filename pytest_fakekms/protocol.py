@@ -24,7 +24,8 @@ from typing import Any
 from pytest_fakekms.domain.identifiers import random_uuid
 from pytest_fakekms.errors import KMSError
 
-TARGET_PREFIX = "TrentService."  # 13 characters (decode slices them off)
+TARGET_PREFIX = "TrentService."
+_PREFIX_LENGTH = len(TARGET_PREFIX)
 CONTENT_TYPE = "application/x-amz-json-1.1"
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
@@ -71,7 +72,7 @@ def operation_of(headers: Mapping[str, Any]) -> str:
     target = _header(headers, "x-amz-target")
     if not target or not target.startswith(TARGET_PREFIX):
         raise _target_error(target)
-    return target[len(TARGET_PREFIX) :]
+    return target[_PREFIX_LENGTH:]
 
 
 def _target_error(target: str | None) -> KMSError:
@@ -113,7 +114,7 @@ def decode(url: str, headers: Mapping[str, Any], body: bytes | str | None) -> Re
     else:
         attempt_match = _ATTEMPT.search(attempt_header or "")
         attempt = int(attempt_match.group(1)) if attempt_match else 1
-    return Request(target[13:], _decode_body(body), region, access_key_id, attempt)
+    return Request(target[_PREFIX_LENGTH:], _decode_body(body), region, access_key_id, attempt)
 
 
 #: The C scanner behind ``json.loads``, called directly for the common case below.

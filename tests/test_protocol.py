@@ -180,3 +180,42 @@ def test_a_large_body_that_fails_to_decode_is_not_remembered() -> None:
             protocol._decode_body(bad)
         assert caught.value.code == "SerializationException"
     assert not protocol._REMEMBERED_BODIES
+
+
+_header_values = st.none() | st.sampled_from(
+    [
+        "",
+        "TrentService.DescribeKey",
+        "TrentService.",
+        "Other.DescribeKey",
+        "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/eu-west-1/kms/aws4_request, x",
+        "AWS4-HMAC-SHA256 Credential=broken",
+        "attempt=1",
+        "attempt=3; max=5",
+        "max=5",
+    ]
+)
+
+
+def _outcome(headers: Any) -> object:
+    try:
+        request = protocol.decode("https://kms.us-west-2.amazonaws.com/", headers, b"{}")
+    except KMSError as error:
+        return (error.code, error.message)
+    return dataclasses.astuple(request)
+
+
+@given(
+    target=_header_values, authorization=_header_values, attempt=_header_values, raw=st.booleans()
+)
+def test_decode_reads_the_interceptors_dict_as_any_other_mapping(
+    target: str | None, authorization: str | None, attempt: str | None, raw: bool
+) -> None:
+    """decode reads the interceptor's plain dict (lower-case names, bytes values as
+    botocore signs them) in line, and any other mapping through a case-insensitive
+    look-up: both must give the same request, or the same error."""
+    named = {"x-amz-target": target, "authorization": authorization, "amz-sdk-request": attempt}
+    present = {name: value for name, value in named.items() if value is not None}
+    lowered = {name: value.encode() if raw else value for name, value in present.items()}
+    mixed_case = {name.title(): value for name, value in present.items()}
+    assert _outcome(lowered) == _outcome(mixed_case)

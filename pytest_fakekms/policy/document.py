@@ -48,10 +48,10 @@ from pytest_fakekms.policy.matching import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-#: The policy-language versions IAM accepts; a missing Version means 2008-10-17
-#: (IAM User Guide, reference_policies_elements_version).
 #: A KMS key has one key policy, and this is its name (PutKeyPolicy takes no other).
 DEFAULT_POLICY_NAME = "default"
+#: The policy-language versions IAM accepts; a missing Version means 2008-10-17
+#: (IAM User Guide, reference_policies_elements_version).
 VERSIONS = ("2012-10-17", "2008-10-17")
 DEFAULT_VERSION = "2008-10-17"
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")

@@ -135,6 +135,21 @@ def test_list_key_policies(kms: Any, key_id: str) -> None:
     assert (response["PolicyNames"], response["Truncated"]) == (["default"], False)
 
 
+def test_untagged_keys_share_no_tags_with_each_other(kms: Any) -> None:
+    """Keys created without Tags share one immutable empty mapping (memory per key,
+    issue #8); tagging one must not tag the others, and untagging gives it back nothing."""
+    first, second = (kms.create_key()["KeyMetadata"]["KeyId"] for _ in range(2))
+    kms.tag_resource(KeyId=first, Tags=[{"TagKey": "team", "TagValue": "orders"}])
+    assert kms.list_resource_tags(KeyId=second)["Tags"] == []
+    assert kms.list_resource_tags(KeyId=first)["Tags"] == [
+        {"TagKey": "team", "TagValue": "orders"}
+    ]
+    kms.untag_resource(KeyId=first, TagKeys=["team"])
+    assert kms.list_resource_tags(KeyId=first)["Tags"] == []
+    third = kms.create_key()["KeyMetadata"]["KeyId"]
+    assert kms.list_resource_tags(KeyId=third)["Tags"] == []
+
+
 def test_tags_on_create_and_tag_errors(kms: Any, fake_kms: Any) -> None:
     """aws-recorded test_create_key_with_invalid_tag_key / duplicate / too many tags."""
     key_id = kms.create_key(Tags=[{"TagKey": "team", "TagValue": "orders"}])["KeyMetadata"]["KeyId"]

@@ -90,8 +90,9 @@ def new_key_record(ctx: Context, params: Params) -> KeyRecord:
         policy_source="",
         state=KeyState.PENDING_IMPORT if origin == "EXTERNAL" else KeyState.ENABLED,
         multi_region=multi_region,
-        tags=merged_tags({}, params["Tags"]) if "Tags" in params else {},
     )
+    if "Tags" in params:  # else the shared empty tags every untagged key has (64 B a key)
+        record.tags = merged_tags({}, params["Tags"])
     if origin == "AWS_KMS" and spec == "SYMMETRIC_DEFAULT":
         record.material_id = new_material_id()
     return record

@@ -141,9 +141,7 @@ def test_untagged_keys_share_no_tags_with_each_other(kms: Any) -> None:
     first, second = (kms.create_key()["KeyMetadata"]["KeyId"] for _ in range(2))
     kms.tag_resource(KeyId=first, Tags=[{"TagKey": "team", "TagValue": "orders"}])
     assert kms.list_resource_tags(KeyId=second)["Tags"] == []
-    assert kms.list_resource_tags(KeyId=first)["Tags"] == [
-        {"TagKey": "team", "TagValue": "orders"}
-    ]
+    assert kms.list_resource_tags(KeyId=first)["Tags"] == [{"TagKey": "team", "TagValue": "orders"}]
     kms.untag_resource(KeyId=first, TagKeys=["team"])
     assert kms.list_resource_tags(KeyId=first)["Tags"] == []
     third = kms.create_key()["KeyMetadata"]["KeyId"]

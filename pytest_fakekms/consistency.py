@@ -38,8 +38,12 @@ class EventualConsistency:
 
     def __init__(self) -> None:
         self.seconds = 0.0
-        self.enabled = False  # True while new keys are hidden (read on every request)
         self.hidden = 0  # requests answered NotFoundException by this simulation so far
+
+    @property
+    def enabled(self) -> bool:
+        """True while new keys are hidden."""
+        return self.seconds > 0
 
     def enable(self, seconds: float = DEFAULT_SECONDS) -> None:
         """Hide keys for ``seconds`` of virtual time after their creation (0: off)."""
@@ -49,7 +53,6 @@ class EventualConsistency:
                 f"not {seconds!r}"
             )
         self.seconds = float(seconds)
-        self.enabled = self.seconds > 0
 
     def check(
         self,

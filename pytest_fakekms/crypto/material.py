@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 
 from pytest_fakekms.crypto.specs import ALL_KEY_SPECS, MAC, unsupported_key_spec
+from pytest_fakekms.domain.keys import new_material_id
 from pytest_fakekms.errors import KMSError
 
 if TYPE_CHECKING:
@@ -70,11 +71,6 @@ class Material:
 
     def __repr__(self) -> str:  # never print the secret
         return f"Material({self.key_spec!r}, version={self.version}, id={self.material_id[:8]}...)"
-
-
-def new_material_id() -> str:
-    """A fresh identifier in AWS's CurrentKeyMaterialId format (64 lowercase hex chars)."""
-    return secrets.token_hex(32)
 
 
 def new_material(key_spec: str, version: int = 1) -> Material:

@@ -158,9 +158,13 @@ def key_agreement_algorithms(key_spec: str, key_usage: str = "KEY_AGREEMENT") ->
     return _algorithms(key_spec, key_usage, "KEY_AGREEMENT")
 
 
+@functools.lru_cache(maxsize=128)  # a few dozen pairs; every CreateKey asks
 def metadata_algorithms(key_spec: str, key_usage: str) -> dict[str, list[str]]:
     """The one algorithm-list member a key's KeyMetadata carries, e.g.
-    ``{"SigningAlgorithms": ["ECDSA_SHA_256"]}``; ``{}`` if the pair is not valid."""
+    ``{"SigningAlgorithms": ["ECDSA_SHA_256"]}``; ``{}`` if the pair is not valid.
+
+    One answer per pair, shared by every caller: copy it (``dict.update``), never change it.
+    """
     values = _algorithms(key_spec, key_usage, key_usage) if key_usage in _BY_USAGE else []
     return {METADATA_MEMBER[key_usage]: values} if values else {}
 

@@ -30,6 +30,8 @@ import re
 import secrets
 from collections.abc import Mapping
 
+from pytest_fakekms.domain.identifiers import random_hex_id
+
 __all__ = [
     "COMMON_OPERATIONS",
     "OPERATIONS_BY_USAGE",
@@ -114,7 +116,7 @@ def allowed_operations(key_spec: str, key_usage: str) -> frozenset[str]:
 
 def new_grant_id() -> str:
     """A fresh grant id: 64 lowercase hex characters."""
-    return secrets.token_hex(32)
+    return random_hex_id()
 
 
 def is_grant_id(value: str) -> bool:

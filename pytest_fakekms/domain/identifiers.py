@@ -75,6 +75,13 @@ def random_uuid() -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
+def random_hex_id() -> str:
+    """64 random lowercase hex characters, the format of AWS's CurrentKeyMaterialId and
+    grant ids (kms-facts §7.1). Unique, not secret: the same generator as
+    :func:`random_uuid` (about 0.4 µs against 1.2 µs for ``secrets.token_hex(32)``)."""
+    return _random_bits(256).to_bytes(32, "little").hex()
+
+
 _random_bits = random.Random().getrandbits
 #: RFC 4122 variant: the top two bits of the clock-sequence octet are 10, so its first
 #: hex digit is 8, 9, a or b: the digit drawn, keeping its two low bits.

@@ -6,12 +6,12 @@ import dataclasses
 import datetime as dt
 import json
 import operator
-import secrets
 import types
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pytest_fakekms.crypto.specs import CUSTOMER_MASTER_KEY_SPECS, metadata_algorithms
+from pytest_fakekms.domain.identifiers import random_hex_id
 from pytest_fakekms.domain.keystates import KeyState
 from pytest_fakekms.errors import KMSError
 
@@ -30,7 +30,7 @@ def customer_master_key_spec(key_spec: str) -> str | None:
 
 def new_material_id() -> str:
     """A CurrentKeyMaterialId: 64 lowercase hex characters (kms-facts §7.1)."""
-    return secrets.token_hex(32)
+    return random_hex_id()
 
 
 #: RotationType values (botocore model, RotationsListEntry).
@@ -144,7 +144,7 @@ class KeyRecord:
             KeyId=self.key_id,
             KeyManager=self.key_manager,
             KeySpec=self.key_spec,
-            KeyState=self.state.value,
+            KeyState=self.state._value_,  # .value is a Python-level property (2 calls)
             KeyUsage=self.key_usage,
             MultiRegion=self.multi_region,
             Origin=self.origin,

@@ -58,6 +58,15 @@ class PolicyVersion:
     bypass_lockout_check: bool
     operation: str
 
+    @classmethod
+    def _of(cls, fields: dict[str, Any]) -> PolicyVersion:
+        """PutKeyPolicy's constructor: ``fields`` names every field, in order. Sets the
+        instance dictionary once, where the frozen ``__init__`` makes seven
+        ``object.__setattr__`` calls (1.6 against 0.6 µs; as ``recorder.Call._of``)."""
+        version = object.__new__(cls)
+        object.__setattr__(version, "__dict__", fields)
+        return version
+
     def __getattribute__(self, name: str) -> Any:
         # The document is deep-frozen on first read: storing a version on every
         # PutKeyPolicy stays cheap, and the parsed document it came from is never touched.

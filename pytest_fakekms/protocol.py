@@ -257,6 +257,8 @@ def encode_result(result: Mapping[str, Any]) -> WireResponse:
 
 def result_body(result: Mapping[str, Any]) -> bytes:
     """The JSON body of a successful response (see :func:`encode_result`)."""
+    if not result:  # PutKeyPolicy, TagResource, ...: most changes answer nothing
+        return b"{}"
     for value in result.values():
         if value.__class__ is bytes:
             return _encode_with_blobs(result)

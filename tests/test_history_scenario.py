@@ -3,6 +3,7 @@ bypass), and the history holds exactly the default plus the two accepted version
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from conftest import ACCOUNT, CALLER, ROOT, allow, policy
 
 from pytest_fakekms import ANY
+from pytest_fakekms.history import PolicyVersion
 
 
 def test_history_scenario(kms: Any, fake_kms: Any) -> None:
@@ -98,3 +100,25 @@ def test_the_default_policy_version_reads_the_same_before_and_after_a_put(
     kms.put_key_policy(KeyId=key_id, Policy=new)
     assert fake_kms.policy_history(key_id)[0] == before
     fake_kms.assert_policy_history(key_id, [json.loads(text), new])
+
+
+def test_put_key_policy_version_is_a_whole_policy_version(
+    kms: Any, fake_kms: Any, key_id: str
+) -> None:
+    """PutKeyPolicy builds its version with ``PolicyVersion._of`` (issue #8: one dict instead
+    of seven ``object.__setattr__``); it must equal, hash and read like one made by the
+    dataclass constructor, with every field set (a field added later and not passed there
+    would be missing here)."""
+    new = policy(allow({"AWS": ROOT}, Sid="Root"))
+    kms.put_key_policy(KeyId=key_id, Policy=new, BypassPolicyLockoutSafetyCheck=True)
+    put = fake_kms.policy_history(key_id)[-1]
+    fields = {field.name: getattr(put, field.name) for field in dataclasses.fields(put)}
+    assert vars(put).keys() == fields.keys()
+    rebuilt = PolicyVersion(**fields)
+    assert put == rebuilt
+    assert hash(put) == hash(rebuilt)
+    assert (put.operation, put.set_by, put.bypass_lockout_check) == ("PutKeyPolicy", CALLER, True)
+    assert (put.text, put.policy_name, put.set_at) == (new, "default", fake_kms.clock.now())
+    assert put.document == json.loads(new)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        put.text = "changed"  # type: ignore[misc]

@@ -48,14 +48,16 @@ def set_policy(
     record.policy_source = document.value  # rendered when first read
     ctx.state.history.append(
         record.key_id,
-        PolicyVersion(
-            document=document.value,
-            text=text,
-            policy_name=DEFAULT_POLICY_NAME,
-            set_at=ctx.now,
-            set_by=ctx.caller,
-            bypass_lockout_check=bypass,
-            operation=ctx.operation,
+        PolicyVersion._of(
+            {
+                "document": document.value,
+                "text": text,
+                "policy_name": DEFAULT_POLICY_NAME,
+                "set_at": ctx.now,
+                "set_by": ctx.caller,
+                "bypass_lockout_check": bypass,
+                "operation": ctx.operation,
+            }
         ),
     )
 

@@ -3,7 +3,10 @@ in-process, whatever the client, Region, credentials or config; nothing else is 
 
 from __future__ import annotations
 
+import gc
 import socket
+import threading
+import weakref
 from typing import Any
 
 import boto3
@@ -11,7 +14,7 @@ import botocore.session
 import pytest
 from botocore.config import Config
 
-from pytest_fakekms import FakeKMS
+from pytest_fakekms import FakeKMS, interceptor
 
 
 @pytest.fixture
@@ -140,3 +143,102 @@ def test_unimplemented_operation_is_an_error_naming_it(kms: Any) -> None:
     error = raised.value.response["Error"]
     assert error["Code"] == "UnknownOperationException"
     assert "DescribeCustomKeyStores" in error["Message"]
+
+
+# --- the per-endpoint view (issue #8: made once per client and fake, not per call) --------
+
+
+def test_a_client_kept_across_fakes_is_answered_by_each_in_turn(no_network: None) -> None:
+    client = boto3.client("kms", region_name="us-east-1")
+    with FakeKMS() as first:
+        first_key = client.create_key()["KeyMetadata"]["KeyId"]
+        client.describe_key(KeyId=first_key)
+    with FakeKMS() as second:
+        with pytest.raises(client.exceptions.NotFoundException):
+            client.describe_key(KeyId=first_key)  # the second fake's state, not the first's
+        second_key = client.create_key()["KeyMetadata"]["KeyId"]
+    assert first.calls.operations == ["CreateKey", "DescribeKey"]
+    assert second.calls.operations == ["DescribeKey", "CreateKey"]
+    assert second.key(second_key).key_id == second_key
+
+
+def test_the_interceptor_keeps_no_client_alive() -> None:
+    """The view of a client's endpoint is dropped with the client (a test that makes a
+    client per call must not pile them up), and every view goes when the fake stops."""
+    with FakeKMS():
+        kept = boto3.client("kms", region_name="us-east-1")
+        kept.list_keys()
+        dropped = boto3.client("kms", region_name="us-east-1")
+        dropped.list_keys()
+        endpoint = weakref.ref(dropped._endpoint)
+        assert len(interceptor._views) == 2
+        del dropped
+        gc.collect()
+        assert endpoint() is None
+        assert len(interceptor._views) == 1
+        kept.list_keys()
+    assert interceptor._views == {}
+
+
+def test_a_retry_back_off_is_recorded_on_the_thread_that_waited(fake_kms: Any) -> None:
+    """Threads that share a client share its view: a back-off botocore asked for on one
+    thread must go on that thread's next attempt, never on another thread's request made
+    in between. Thread A is held between its retry decision and its second attempt while
+    thread B makes a whole request."""
+    client = boto3.client(
+        "kms", region_name="us-east-1", config=Config(retries={"mode": "standard"})
+    )
+    key_id = fake_kms.create_key().key_id
+    a_waits, b_done = threading.Event(), threading.Event()
+    a_attempts = 0
+
+    def hold_a_before_its_retry(**_: Any) -> None:
+        nonlocal a_attempts
+        if threading.current_thread().name == "A":
+            a_attempts += 1
+            if a_attempts == 2:  # the back-off is decided, the attempt not yet made
+                a_waits.set()
+                assert b_done.wait(10)
+
+    client.meta.events.register("request-created.kms.DescribeKey", hold_a_before_its_retry)
+    fake_kms.inject_fault("DescribeKey", "ThrottlingException", times=1)
+    a = threading.Thread(target=client.describe_key, kwargs={"KeyId": key_id}, name="A")
+    a.start()
+    assert a_waits.wait(10)
+    client.list_keys()  # thread B's whole request, made while A waits to retry
+    b_done.set()
+    a.join(10)
+    first, listing, second = fake_kms.calls
+    assert (first.operation, first.attempt, first.error) == (
+        "DescribeKey",
+        1,
+        "ThrottlingException",
+    )
+    assert (listing.operation, listing.attempt, listing.backoff) == ("ListKeys", 1, 0.0)
+    assert (second.operation, second.attempt, second.error) == ("DescribeKey", 2, None)
+    assert second.backoff > 0
+
+
+def test_a_back_off_whose_retry_never_came_is_not_carried_over(fake_kms: Any) -> None:
+    """botocore decided to retry, then building the retry failed (here a handler raises):
+    the back-off it had asked for must not land on the thread's next request."""
+    client = boto3.client(
+        "kms", region_name="us-east-1", config=Config(retries={"mode": "standard"})
+    )
+    key_id = fake_kms.create_key().key_id
+    attempts = 0
+
+    def fail_the_retry(**_: Any) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 2:
+            raise RuntimeError("the retry could not be built")
+
+    client.meta.events.register("request-created.kms.DescribeKey", fail_the_retry)
+    fake_kms.inject_fault("DescribeKey", "ThrottlingException", times=1)
+    with pytest.raises(RuntimeError, match="could not be built"):
+        client.describe_key(KeyId=key_id)
+    client.describe_key(KeyId=key_id)
+    throttled, next_request = fake_kms.calls
+    assert (throttled.attempt, throttled.error) == (1, "ThrottlingException")
+    assert (next_request.attempt, next_request.error, next_request.backoff) == (1, None, 0.0)

@@ -5,13 +5,13 @@ class level, so every client in the process is reached, including clients
 created before the fake started. For a KMS endpoint the wrapper runs botocore's
 own ``_send_request`` on a copy of the endpoint (a *view*, made once per endpoint
 and fake) whose event emitter answers ``before-send.kms.*`` with the fake's response
-(an ``AWSResponse`` built from real JSON 1.1 bytes) ahead of every other handler, so
-nothing reaches the network and moto's ``before-send`` stub never sees KMS. Everything else in the
-pipeline is botocore's: serializer, signer, retry handler, parser, modeled
-exceptions. ``needs-retry.kms.*`` is answered by botocore's retry handler as
-usual; the back-off it asks for is added to the virtual clock and recorded on
-the next attempt, and botocore sleeps 0 seconds instead. Other services' requests
-go through untouched.
+(an ``AWSResponse`` built from real JSON 1.1 bytes) ahead of every other handler,
+so nothing reaches the network and moto's ``before-send`` stub never sees KMS.
+Everything else in the pipeline is botocore's: serializer, signer, retry handler,
+parser, modeled exceptions. ``needs-retry.kms.*`` is answered by botocore's retry
+handler as usual; the back-off it asks for is added to the virtual clock and
+recorded on the thread's next attempt, and botocore sleeps 0 seconds instead.
+Other services' requests go through untouched.
 """
 
 from __future__ import annotations

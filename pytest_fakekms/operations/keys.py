@@ -115,19 +115,20 @@ def create_key(ctx: Context, params: Params) -> Result:
 
 
 def install_default_policy(ctx: Context, record: KeyRecord) -> None:
-    """Give ``record`` AWS's default key policy and record it in the history."""
-    text = default_policy(record.account_id, partition_for(record.region))
+    """Give ``record`` AWS's default key policy and record it in the history, as set
+    when the key was created."""
+    text, document = _default_policy(record.account_id, record.region)
     record.policy_text = text
-    document = _default_document(text)
-    ctx.state.history.created_with(record.key_id, document, text, ctx.now, ctx.caller)
+    ctx.state.history.created_with(record.key_id, document, text, record.creation_date, ctx.caller)
 
 
 @functools.lru_cache(maxsize=64)
-def _default_document(text: str) -> dict[str, Any]:
-    """The parsed default policy, shared by every key of an account (never mutated:
-    PolicyVersion freezes a copy when a test reads it)."""
+def _default_policy(account_id: str, region: str) -> tuple[str, dict[str, Any]]:
+    """The default policy's text and parsed document, shared by every key of an account
+    in a Region (never mutated: PolicyVersion freezes a copy when a test reads it)."""
+    text = default_policy(account_id, partition_for(region))
     parsed: dict[str, Any] = json.loads(text)
-    return parsed
+    return text, parsed
 
 
 @operation("DescribeKey")

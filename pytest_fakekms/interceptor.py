@@ -3,21 +3,20 @@
 While a fake is active, ``botocore.endpoint.Endpoint._send_request`` is wrapped at
 class level, so every client in the process is reached, including clients
 created before the fake started. For a KMS endpoint the wrapper runs botocore's
-own ``_send_request`` on a copy of the endpoint (a *view*, made once per endpoint
-and fake) whose event emitter answers ``before-send.kms.*`` with the fake's response
-(an ``AWSResponse`` built from real JSON 1.1 bytes) ahead of every other handler,
-so nothing reaches the network and moto's ``before-send`` stub never sees KMS.
-Everything else in the pipeline is botocore's: serializer, signer, retry handler,
-parser, modeled exceptions. ``needs-retry.kms.*`` is answered by botocore's retry
-handler as usual; the back-off it asks for is added to the virtual clock and
-recorded on the thread's next attempt, and botocore sleeps 0 seconds instead.
-Other services' requests go through untouched.
+own ``_send_request`` on a per-call copy of the endpoint whose event emitter
+answers ``before-send.kms.*`` with the fake's response (an ``AWSResponse`` built
+from real JSON 1.1 bytes) ahead of every other handler, so nothing reaches the
+network and moto's ``before-send`` stub never sees KMS. Everything else in the
+pipeline is botocore's: serializer, signer, retry handler, parser, modeled
+exceptions. ``needs-retry.kms.*`` is answered by botocore's retry handler as
+usual; the back-off it asks for is added to the virtual clock and recorded on
+the next attempt of the same call (so of the same thread), and botocore sleeps 0
+seconds instead. Other services' requests go through untouched.
 """
 
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,9 +48,7 @@ class _KMSEmitter:
     def __init__(self, inner: Any, dispatcher: Dispatcher) -> None:
         self._inner = inner
         self._dispatcher = dispatcher
-        #: The back-off botocore asked for before the next attempt, per thread: a view
-        #: (and so its emitter) serves every thread that shares the client.
-        self.backoffs: dict[int, float] = {}
+        self._backoff = 0.0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -63,13 +60,13 @@ class _KMSEmitter:
         if event_name[:12] == "needs-retry.":
             delay = first_non_none_response(responses)
             if delay is not None and delay is not False:
-                self.backoffs[threading.get_ident()] = float(delay)
-                self._dispatcher.state.clock.advance(float(delay))
+                self._backoff = float(delay)
+                self._dispatcher.state.clock.advance(self._backoff)
                 return [(self.emit, 0)]
         return responses
 
     def _answer(self, request: Any) -> AWSResponse:
-        backoff = self.backoffs.pop(threading.get_ident(), 0.0) if self.backoffs else 0.0
+        backoff, self._backoff = self._backoff, 0.0
         answer = self._dispatcher.handle(
             request.url, _lowered(request.headers), request.body, backoff=backoff
         )
@@ -92,48 +89,16 @@ def _lowered(headers: Any) -> Any:
         return headers
 
 
-#: Views by ``id`` of their endpoint: (a weak reference to the endpoint, the view, the
-#: dispatcher it answers for). An entry leaves when its endpoint is collected, and all
-#: leave when a fake is installed or uninstalled.
-_Seen = tuple["weakref.ref[Any]", Any, Dispatcher]
-_views: dict[int, _Seen] = {}
-
-
 def _send_request(self: Any, request_dict: Any, operation_model: Any) -> Any:
+    # A view per call: keeping one per endpoint saved 0.5 µs a call in a loop and nothing
+    # measurable in place, and would need per-thread back-off (issue #8, 2026-11-27).
     dispatcher = _active
     if dispatcher is None or self._endpoint_prefix != "kms":
         return _original_send_request(self, request_dict, operation_model)
-    seen = _views.get(id(self))
-    if seen is None or seen[0]() is not self or seen[2] is not dispatcher:
-        seen = _new_view(self, dispatcher)  # first call, an id reused, or another fake
-    view = seen[1]
-    try:
-        return _original_send_request(view, request_dict, operation_model)
-    finally:
-        if view._event_emitter.backoffs:  # a retry that never came (its request failed)
-            view._event_emitter.backoffs.pop(threading.get_ident(), None)
-
-
-def _new_view(endpoint: Any, dispatcher: Dispatcher) -> _Seen:
-    """A copy of ``endpoint`` with the fake's emitter, kept while both live.
-
-    Making one per call (a new object, a copied ``__dict__``, a new emitter) cost 5-10 µs
-    of a DescribeKey in place (issue #8); nothing in it changes from call to call. The
-    view holds what the endpoint holds, not the endpoint: a client that goes takes its
-    entry along (the weak reference's callback).
-    """
-    key = id(endpoint)
-    view = object.__new__(type(endpoint))
-    view.__dict__.update(endpoint.__dict__)
-    view._event_emitter = _KMSEmitter(endpoint._event_emitter, dispatcher)
-    seen = (weakref.ref(endpoint, lambda _: _forget(key, seen)), view, dispatcher)
-    _views[key] = seen
-    return seen
-
-
-def _forget(key: int, seen: _Seen) -> None:
-    if _views.get(key) is seen:  # not an entry that replaced it since
-        del _views[key]
+    view = object.__new__(type(self))
+    view.__dict__.update(self.__dict__)
+    view._event_emitter = _KMSEmitter(self._event_emitter, dispatcher)
+    return _original_send_request(view, request_dict, operation_model)
 
 
 def install(dispatcher: Dispatcher) -> None:
@@ -148,7 +113,6 @@ def install(dispatcher: Dispatcher) -> None:
         if _original_send_request is None:
             _original_send_request = _endpoint_class._send_request
             _endpoint_class._send_request = _send_request
-        _views.clear()
         _active = dispatcher
 
 
@@ -159,7 +123,6 @@ def uninstall(dispatcher: Dispatcher) -> None:
         if _active is not dispatcher:
             return
         _active = None
-        _views.clear()
         if _original_send_request is not None:
             _endpoint_class._send_request = _original_send_request
             _original_send_request = None

@@ -734,59 +734,22 @@ class _Member:
 
 
 class _Structure(_Node):
-    __slots__ = ("by_name", "members", "names", "required")
+    __slots__ = ("members", "names")
 
     def __init__(self) -> None:
         super().__init__()
         self.members: tuple[_Member, ...] = ()
         self.names: frozenset[str] = frozenset()
-        self.by_name: dict[str, _Member] = {}
-        self.required: tuple[str, ...] = ()
 
     def fill(self, members: Iterable[_Member]) -> None:
         """Set the members (after construction, so recursive shapes can refer to it)."""
         self.members = tuple(members)
         self.names = frozenset(member.name for member in self.members)
-        self.by_name = {member.name: member for member in self.members}
-        self.required = tuple(member.name for member in self.members if member.required)
         self.hidden = any(member.node.hidden for member in self.members)
 
     def run(self, value: Any, path: str, errors: Errors) -> Any:
-        """The decoded copy of ``value``, walking the members that were sent.
-
-        A request sends a few of an input's members (CreateKey has 11, and usually gets
-        none), so this visits what is there rather than every member of the model. The
-        model-order walk (:meth:`run_in_model_order`) stays the one that reports: when
-        anything is wrong (an error, a raise, a required member missing), its answer is
-        given instead, so errors come in model order whatever order they were sent in.
-        """
         if type(value) is not dict:
             raise _serialization(_EXPECTED_STRUCTURE)
-        by_name = self.by_name
-        decoded: dict[str, Any] = {}
-        reported = len(errors)
-        try:
-            for name, item in value.items():
-                member = by_name.get(name)
-                if member is None:
-                    decoded[name] = item  # unknown: ignored by AWS, passed through
-                elif item is not None:
-                    member_path = f"{path}.{member.camel}" if path else member.camel
-                    decoded[name] = member.node.run(item, member_path, errors)
-        except KMSError:
-            del errors[reported:]
-            return self.run_in_model_order(value, path, errors)
-        if len(errors) != reported:
-            del errors[reported:]
-            return self.run_in_model_order(value, path, errors)
-        for name in self.required:
-            if name not in decoded:
-                return self.run_in_model_order(value, path, errors)
-        return decoded
-
-    def run_in_model_order(self, value: dict[str, Any], path: str, errors: Errors) -> Any:
-        """:meth:`run` member by member in the model's order (the order errors are
-        reported in); unknown members are kept after the known ones."""
         decoded: dict[str, Any] = {}
         for member in self.members:
             item = value.get(member.name)

@@ -14,7 +14,6 @@ import datetime as dt
 import re
 import time
 from typing import Any
-from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -651,74 +650,3 @@ def test_put_key_policy_is_fast() -> None:
             validation.validate_request("PutKeyPolicy", body)
         best = min(best, (time.perf_counter() - start) / rounds)
     assert best < 100e-6, f"{best * 1e6:.1f} µs per call"
-
-
-# --- the sent-members walk agrees with the model-order walk ------------------------------
-
-
-def _value_for(shape: Any, depth: int = 0) -> st.SearchStrategy[Any]:
-    """Values for a member of ``shape``: mostly well-formed, sometimes of any JSON type."""
-    junk = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=3))
-    kind = shape.type_name
-    if kind == "structure" and depth < 3:
-        members = {name: _value_for(member, depth + 1) for name, member in shape.members.items()}
-        good: st.SearchStrategy[Any] = st.fixed_dictionaries({}, optional=members)
-    elif kind == "list" and depth < 3:
-        good = st.lists(_value_for(shape.member, depth + 1), max_size=3)
-    elif kind == "map" and depth < 3:
-        good = st.dictionaries(st.text(min_size=1, max_size=4), st.text(max_size=4), max_size=2)
-    elif kind == "string":
-        enum = shape.metadata.get("enum")
-        good = st.sampled_from(enum) if enum else st.text(min_size=1, max_size=12)
-    elif kind == "blob":
-        good = st.binary(max_size=8).map(lambda raw: base64.b64encode(raw).decode())
-    elif kind in ("integer", "long"):
-        good = st.integers(-2, 5000)
-    elif kind == "boolean":
-        good = st.booleans()
-    elif kind == "timestamp":
-        good = st.integers(0, 2_000_000_000)
-    else:
-        good = junk
-    return st.integers(0, 9).flatmap(lambda roll: junk if roll == 0 else good)
-
-
-@st.composite
-def _request(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
-    operation = draw(st.sampled_from(sorted(model.operation_names())))
-    shape = model.service_model().operation_model(operation).input_shape
-    members = dict(shape.members) if shape is not None else {}
-    names = draw(st.lists(st.sampled_from(sorted(members) or ["X"]), unique=True, max_size=6))
-    params = {name: draw(_value_for(members[name])) for name in names if name in members}
-    if draw(st.booleans()):
-        params["UnknownMember"] = draw(st.text(max_size=3))
-    return operation, params
-
-
-def _outcome(operation: str, params: dict[str, Any]) -> tuple[str, object]:
-    try:
-        decoded = validation.validate_request(operation, params)
-    except KMSError as error:
-        return error.code, error.message
-    return "ok", sorted(decoded.items(), key=lambda item: item[0])
-
-
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(_request())
-def test_walking_the_sent_members_agrees_with_the_model_order_walk(
-    request: tuple[str, dict[str, Any]],
-) -> None:
-    """``_Structure.run`` visits only the members a request sent; whatever the members and
-    their order, it must give what the model-order walk gives: the same decoded copy, or
-    the same error with its problems in model order."""
-    operation, params = request
-    fast = _outcome(operation, params)
-    with mock.patch.object(validation._Structure, "run", _model_order_run):
-        reference = _outcome(operation, params)
-    assert fast == reference
-
-
-def _model_order_run(self: Any, value: Any, path: str, errors: list[str]) -> Any:
-    if type(value) is not dict:
-        raise validation._serialization(validation._EXPECTED_STRUCTURE)
-    return self.run_in_model_order(value, path, errors)

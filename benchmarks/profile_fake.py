@@ -59,7 +59,7 @@ from pytest_fakekms import FakeKMS, dispatch, protocol, validation
 from pytest_fakekms.domain.identifiers import partition_for
 from pytest_fakekms.operations.base import OPERATIONS, Context
 from pytest_fakekms.policy.document import parse_policy
-from pytest_fakekms.policy.evaluator import check_lockout
+from pytest_fakekms.policy.evaluator import check_lockout, context_for, evaluate
 from pytest_fakekms.policy.principals import validate_principals
 from pytest_fakekms.policy.render import render_aws
 from pytest_fakekms.recorder import freeze
@@ -285,8 +285,17 @@ def policy_steps(title: str, policies: Sequence[str], number: int) -> str:
                 document, caller_arn=caller, key_arn=arn, region="us-east-1", now=now
             ),
         ),
-        ("render_aws (GetKeyPolicy text, at every put)", lambda: render_aws(document.value)),
-        ("freeze(document) (PolicyVersion for the history)", lambda: freeze(document.value)),
+        (
+            "evaluate (a kms:Decrypt request)",
+            lambda: evaluate(
+                document, context_for(caller, "kms:Decrypt", arn, region="us-east-1", now=now)
+            ),
+        ),
+        (
+            "render_aws (GetKeyPolicy text, on the first read after a put)",
+            lambda: render_aws(document.value),
+        ),
+        ("freeze(document) (a history version, on its first read)", lambda: freeze(document.value)),
     ]
     lines = [
         f"\n=== PutKeyPolicy {title}: policy steps, unprofiled, best of 5 x {number} ===",
@@ -294,6 +303,35 @@ def policy_steps(title: str, policies: Sequence[str], number: int) -> str:
     ]
     lines += [f"{_best(step, number) * 1e6:9.1f}  {name}" for name, step in steps]
     return "\n".join(lines) + "\n"
+
+
+def conditioned_policy(variant: int = 0) -> str:
+    """~30 KB of the policy engine's harder case: 100 statements with two principals, four
+    actions and a condition each (one in ten a Deny), then an admin statement."""
+    account = "123456789012"
+    statements: list[dict[str, object]] = [
+        {
+            "Sid": f"Statement {i}-{variant}",
+            "Effect": "Deny" if i % 10 == 0 else "Allow",
+            "Principal": {
+                "AWS": [f"arn:aws:iam::{account}:role/app-{i}", f"arn:aws:iam::{account}:user/u{i}"]
+            },
+            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:ViaService": f"s3.r{i}.amazonaws.com"}},
+        }
+        for i in range(100)
+    ]
+    statements.append(
+        {
+            "Sid": "Admin",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 def interceptor_overhead(rounds: int = 7) -> str:
@@ -563,6 +601,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         profile("DescribeKey", calls, describe_key),
         policy_steps("small", SMALL_POLICIES, calls),
         policy_steps("~30 KB", LARGE_POLICIES, max(1, calls // 10)),
+        policy_steps(
+            "~30 KB with a condition in every statement",
+            [conditioned_policy(n) for n in range(10)],
+            max(1, calls // 10),
+        ),
         interceptor_overhead(),
         in_place_steps(max(1, calls // 3)),
         warm_and_cold(max(1, calls // 3)),

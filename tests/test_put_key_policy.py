@@ -212,6 +212,24 @@ def test_row14_unknown_role_under_strict_principals(kms: Any, fake_kms: Any, key
     kms.put_key_policy(KeyId=key_id, Policy=document)
 
 
+def test_row14_strict_principals_judge_a_policy_text_put_before(
+    kms: Any, fake_kms: Any, key_id: str
+) -> None:
+    """The same text, accepted while principals are judged by shape (the default), is
+    refused once strict principals are on and the role is unknown: the fake remembers a
+    text's shape verdict (issue #8), never a strict one."""
+    ghost = f"arn:aws:iam::{ACCOUNT}:role/ghost"
+    document = policy(allow({"AWS": ROOT}), allow({"AWS": ghost}, "kms:Decrypt"))
+    kms.put_key_policy(KeyId=key_id, Policy=document)
+    fake_kms.strict_principals = True
+    other = kms.create_key()["KeyMetadata"]["KeyId"]
+    assert put_fails(kms, fake_kms, other, Policy=document)[1] == (
+        "Policy contains a statement with one or more invalid principals."
+    )
+    fake_kms.add_principal(ghost)
+    kms.put_key_policy(KeyId=other, Policy=document)
+
+
 def test_row15_lockout(kms: Any, fake_kms: Any, key_id: str) -> None:
     """Row 15, VERIFIED (real AWS output, data-dot-all/dataall#956; status 400)."""
     other = f"arn:aws:iam::{ACCOUNT}:role/someone-else"

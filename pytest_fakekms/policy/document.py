@@ -176,6 +176,12 @@ class PolicyDocument:
     lockout_decisions: dict[tuple[str, str], bool] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
+    #: Partitions in which every principal passed :func:`.principals.validate_principals`
+    #: judged by shape alone (no ``exists``): that verdict depends on the values and the
+    #: partition only, so a policy put again is not checked again (200 principals: 60 µs).
+    principals_valid_in: set[str] = field(
+        init=False, repr=False, compare=False, default_factory=set
+    )
 
     def __post_init__(self) -> None:
         # map/attrgetter rather than generators: a new 100-statement document runs this on

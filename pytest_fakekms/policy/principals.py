@@ -59,13 +59,22 @@ def validate_principals(
     partition: str = "aws",
     exists: Callable[[str], bool] | None = None,
 ) -> None:
-    """Raise MalformedPolicyDocument (invalid principals) unless every principal is valid."""
+    """Raise MalformedPolicyDocument (invalid principals) unless every principal is valid.
+
+    Without ``exists`` the answer depends on the document and the partition alone and a
+    pass is remembered on the document; with it (strict principals) the directory of
+    principals can change between two puts, so every principal is asked about each time.
+    """
+    if exists is None and partition in doc.principals_valid_in:
+        return
     for kind, value in doc.principal_items:
         verdict = classify(kind, value, partition)
         if verdict is Verdict.MAY_NOT_EXIST and exists is not None:
             verdict = Verdict.VALID if exists(value) else Verdict.INVALID
         if verdict is Verdict.INVALID:
             raise errors.malformed_policy(errors.INVALID_PRINCIPALS_MESSAGE)  # §0 row 14
+    if exists is None:
+        doc.principals_valid_in.add(partition)
 
 
 def is_valid_principal(

@@ -219,3 +219,28 @@ def test_error_constant_matches_aws_text() -> None:
     assert errors.INVALID_PRINCIPALS_MESSAGE == (
         "Policy contains a statement with one or more invalid principals."
     )
+
+
+# --- the verdict remembered on the document (issue #8) -------------------------------------
+
+
+def test_a_pass_is_remembered_per_partition_and_never_under_strict_principals() -> None:
+    """A document whose principals passed by shape is not checked again in that partition;
+    another partition, or a check with ``exists`` (strict principals, whose directory
+    can change between puts), still judges every principal."""
+    role = f"arn:aws:iam::{ACCT}:role/app"
+    doc = doc_with("AWS", f"arn:aws:iam::{ACCT}:root", role)
+    validate_principals(doc)
+    validate_principals(doc)
+    assert doc.principals_valid_in == {"aws"}
+    assert_invalid(doc, partition="aws-cn")  # the same ARNs name the wrong partition there
+    assert_invalid(doc, exists=lambda arn: False)
+    validate_principals(doc, exists=lambda arn: arn == role)
+    assert doc.principals_valid_in == {"aws"}
+
+
+def test_an_invalid_document_is_refused_every_time() -> None:
+    doc = doc_with("AWS", "arn:aws::111122223333:root")  # no "iam": malformed
+    assert_invalid(doc)
+    assert_invalid(doc)
+    assert doc.principals_valid_in == set()

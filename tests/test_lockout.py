@@ -4,6 +4,7 @@ arn:aws:iam::123456789012:role/fakekms-caller, unless a test says otherwise."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -158,3 +159,34 @@ def test_caller_is_assignable_during_a_test(kms: Any, fake_kms: Any, key_id: str
     fake_kms.caller = CALLER
     with pytest.raises(kms.exceptions.MalformedPolicyDocumentException):
         kms.put_key_policy(KeyId=key_id, Policy=policy(allow({"AWS": OTHER_ROLE})))
+
+
+def test_a_conditioned_text_put_again_is_judged_at_the_new_time(
+    kms: Any, fake_kms: Any, key_id: str
+) -> None:
+    """The lockout decision of a policy with conditions is kept per caller, key, Region
+    and virtual time (issue #8): the same text put again after the clock moved is judged
+    again. Here the caller may update the policy only until an hour from now
+    (``DateLessThan aws:CurrentTime``, kms-facts §2.1: the check evaluates the new policy
+    for the caller's PutKeyPolicy at the time of the request)."""
+    deadline = (fake_kms.clock.now() + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    document = policy(
+        allow(
+            {"AWS": CALLER},
+            "kms:PutKeyPolicy",
+            Condition={"DateLessThan": {"aws:CurrentTime": deadline}},
+        )
+    )
+    kms.put_key_policy(KeyId=key_id, Policy=document)
+    kms.put_key_policy(KeyId=key_id, Policy=document)  # the same time: the kept decision
+    other_key = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.put_key_policy(KeyId=other_key, Policy=document)  # another key: decided on its own
+    fake_kms.clock.advance(hours=2)
+    with pytest.raises(kms.exceptions.MalformedPolicyDocumentException) as raised:
+        kms.put_key_policy(KeyId=key_id, Policy=document)
+    assert error_of(raised) == ("MalformedPolicyDocumentException", LOCKOUT, 400)
+    assert [v.operation for v in fake_kms.policy_history(key_id)] == [
+        "CreateKey",
+        "PutKeyPolicy",
+        "PutKeyPolicy",
+    ]

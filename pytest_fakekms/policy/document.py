@@ -170,10 +170,10 @@ class PolicyDocument:
     #: True when some statement has a Condition (its decisions then depend on the request's
     #: condition keys, such as the time, and are never memoized).
     has_conditions: bool = field(init=False, repr=False, compare=False)
-    #: Lockout-check decisions of an unconditioned document, by (caller ARN, key ARN): see
-    #: :func:`.evaluator.check_lockout`. Documents are cached by text, so a policy that is
-    #: put again is not evaluated again.
-    lockout_decisions: dict[tuple[str, str], bool] = field(
+    #: Lockout-check decisions, by (caller ARN, key ARN), and also Region and time for a
+    #: document with conditions: see :func:`.evaluator.check_lockout`. Documents are
+    #: cached by text, so a policy that is put again is not evaluated again.
+    lockout_decisions: dict[tuple[object, ...], bool] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
     #: Partitions in which every principal passed :func:`.principals.validate_principals`

@@ -141,20 +141,25 @@ def allows(doc: PolicyDocument, ctx: RequestContext) -> bool:
 def check_lockout(
     doc: PolicyDocument, *, caller_arn: str, key_arn: str, region: str, now: datetime
 ) -> None:
-    """Raise AWS's lockout error unless ``doc`` lets the caller call PutKeyPolicy again."""
-    if doc.has_conditions:
+    """Raise AWS's lockout error unless ``doc`` lets the caller call PutKeyPolicy again.
+
+    The decision is memoized per document. Without conditions it depends on the caller
+    and the key alone (the statements' principal, action and resource matchers). With
+    conditions it depends on the request context, which :func:`context_for` builds from
+    the caller, the key, the Region and the time alone; the virtual clock moves only when
+    told to, so a text put again at the same virtual time is decided once.
+    """
+    conditioned = doc.has_conditions
+    memo_key: tuple[object, ...] = (
+        (caller_arn, key_arn, region, now) if conditioned else (caller_arn, key_arn)
+    )
+    decisions = doc.lockout_decisions
+    allowed = decisions.get(memo_key)
+    if allowed is None:
         allowed = _lockout_allows(doc, caller_arn, key_arn, region, now)
-    else:
-        # Without conditions the decision depends on the caller and the key alone (the
-        # statements' principal, action and resource matchers): memoize it per document.
-        decisions = doc.lockout_decisions
-        memo = decisions.get((caller_arn, key_arn))
-        if memo is None:
-            memo = _lockout_allows(doc, caller_arn, key_arn, region, now)
-            if len(decisions) >= _MAX_LOCKOUT_DECISIONS:
-                decisions.clear()
-            decisions[caller_arn, key_arn] = memo
-        allowed = memo
+        if len(decisions) >= _MAX_LOCKOUT_DECISIONS:
+            decisions.clear()
+        decisions[memo_key] = allowed
     if not allowed:
         # kms-facts §0 row 15, VERIFIED
         raise errors.KMSError("MalformedPolicyDocumentException", errors.LOCKOUT_MESSAGE)

@@ -168,7 +168,7 @@ class PolicyDocument:
     #: Every distinct (principal type, value) named by Principal or NotPrincipal.
     principal_items: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
     #: True when some statement has a Condition (its decisions then depend on the request's
-    #: condition keys, such as the time, and are never memoized).
+    #: condition keys, such as the time).
     has_conditions: bool = field(init=False, repr=False, compare=False)
     #: Lockout-check decisions, by (caller ARN, key ARN), and also Region and time for a
     #: document with conditions: see :func:`.evaluator.check_lockout`. Documents are

@@ -149,9 +149,8 @@ def check_lockout(
     the caller, the key, the Region and the time alone; the virtual clock moves only when
     told to, so a text put again at the same virtual time is decided once.
     """
-    conditioned = doc.has_conditions
     memo_key: tuple[object, ...] = (
-        (caller_arn, key_arn, region, now) if conditioned else (caller_arn, key_arn)
+        (caller_arn, key_arn, region, now) if doc.has_conditions else (caller_arn, key_arn)
     )
     decisions = doc.lockout_decisions
     allowed = decisions.get(memo_key)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
 from typing import Any
 
 import pytest
@@ -133,6 +134,21 @@ def test_list_key_policies(kms: Any, key_id: str) -> None:
     """kms-facts §1.3 (VERIFIED, aws-validated 2024-04-11)."""
     response = kms.list_key_policies(KeyId=key_id)
     assert (response["PolicyNames"], response["Truncated"]) == (["default"], False)
+
+
+def test_key_material_ids_are_64_lowercase_hex_and_never_repeat(kms: Any) -> None:
+    """kms-facts §7.1 (VERIFIED, LS-S test_create_key): CurrentKeyMaterialId has length 64
+    and matches ``^[a-f0-9]+$``. The fake draws ids from a fast non-cryptographic
+    generator (issue #8: ids must be unique, not secret); a rotation gets a new one."""
+    key_ids = [kms.create_key()["KeyMetadata"]["KeyId"] for _ in range(40)]
+    material_ids = [
+        kms.describe_key(KeyId=key_id)["KeyMetadata"]["CurrentKeyMaterialId"] for key_id in key_ids
+    ]
+    kms.rotate_key_on_demand(KeyId=key_ids[0])
+    rotated = kms.describe_key(KeyId=key_ids[0])["KeyMetadata"]["CurrentKeyMaterialId"]
+    for material_id in [*material_ids, rotated]:
+        assert re.fullmatch(r"[a-f0-9]{64}", material_id), material_id
+    assert len({*material_ids, rotated}) == len(material_ids) + 1
 
 
 def test_untagged_keys_share_no_tags_with_each_other(kms: Any) -> None:

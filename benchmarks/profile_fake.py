@@ -58,7 +58,7 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from pytest_fakekms import FakeKMS, dispatch, protocol, validation
 from pytest_fakekms.domain.identifiers import partition_for
 from pytest_fakekms.operations.base import OPERATIONS, Context
-from pytest_fakekms.policy.document import parse_policy
+from pytest_fakekms.policy.document import PolicyDocument, parse_policy
 from pytest_fakekms.policy.evaluator import check_lockout, context_for, evaluate
 from pytest_fakekms.policy.principals import validate_principals
 from pytest_fakekms.policy.render import render_aws
@@ -272,19 +272,26 @@ def policy_steps(title: str, policies: Sequence[str], number: int) -> str:
     caller = "arn:aws:iam::123456789012:role/fakekms-caller"
     now = dt.datetime.now(dt.timezone.utc)
     uncached = parse_policy.__wrapped__
+
+    def validate(document: PolicyDocument) -> None:
+        validate_principals(document, partition=partition_for("us-east-1"))
+
+    def lockout(document: PolicyDocument) -> None:
+        check_lockout(document, caller_arn=caller, key_arn=arn, region="us-east-1", now=now)
+
     steps: list[tuple[str, Callable[[], object]]] = [
         ("parse_policy, cache miss (distinct texts)", lambda: uncached(next(texts))),
         ("parse_policy, cache hit (same text)", lambda: parse_policy(text)),
         (
-            "validate_principals",
-            lambda: validate_principals(document, partition=partition_for("us-east-1")),
+            "validate_principals, a new document (its memo emptied first)",
+            lambda: (document.principals_valid_in.clear(), validate(document)),
         ),
+        ("validate_principals, the same document again", lambda: validate(document)),
         (
-            "check_lockout",
-            lambda: check_lockout(
-                document, caller_arn=caller, key_arn=arn, region="us-east-1", now=now
-            ),
+            "check_lockout, a new document (its memo emptied first)",
+            lambda: (document.lockout_decisions.clear(), lockout(document)),
         ),
+        ("check_lockout, the same document again", lambda: lockout(document)),
         (
             "evaluate (a kms:Decrypt request)",
             lambda: evaluate(

@@ -44,6 +44,7 @@ import json
 import os
 import pstats
 import statistics
+import subprocess
 import sys
 import time
 import timeit
@@ -341,6 +342,62 @@ def conditioned_policy(variant: int = 0) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
+_FIRST_REQUESTS = """
+import json, time
+t0 = time.perf_counter()
+import boto3
+t1 = time.perf_counter()
+from pytest_fakekms import FakeKMS
+t2 = time.perf_counter()
+fake = FakeKMS(); fake.start()
+t3 = time.perf_counter()
+client = boto3.client("kms", region_name="us-east-1")
+t4 = time.perf_counter()
+key_id = client.create_key()["KeyMetadata"]["KeyId"]
+t5 = time.perf_counter()
+client.encrypt(KeyId=key_id, Plaintext=b"x")
+t6 = time.perf_counter()
+client.describe_key(KeyId=key_id)
+t7 = time.perf_counter()
+fake.stop()
+print(json.dumps([t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6]))
+"""
+_FIRST_STEPS = (
+    "import boto3",
+    "import pytest_fakekms",
+    "FakeKMS().start()",
+    "boto3.client('kms')",
+    "first CreateKey (validation plans, the model)",
+    "first Encrypt (key material)",
+    "a DescribeKey after them",
+)
+
+
+def first_requests(runs: int = 5) -> str:
+    """One-off costs of a session's first fake and first requests, each run in a fresh
+    interpreter (bytecode caching on, as in a user's virtualenv)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    samples = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", _FIRST_REQUESTS],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for _ in range(runs + 1)  # the first run may write bytecode: not counted
+    ][1:]
+    lines = [
+        f"\n=== first requests of a session, fresh interpreters, median of {runs} runs ===",
+        f"{'ms':>7}  step",
+    ]
+    for index, step in enumerate(_FIRST_STEPS):
+        lines.append(f"{statistics.median(s[index] for s in samples) * 1e3:7.1f}  {step}")
+    return "\n".join(lines) + "\n"
+
+
 def interceptor_overhead(rounds: int = 7) -> str:
     """DescribeKey: floor, the fake with ``Dispatcher.handle`` stubbed, and the real fake."""
     floor = FloorResponder()
@@ -614,6 +671,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             max(1, calls // 10),
         ),
         interceptor_overhead(),
+        first_requests(),
         in_place_steps(max(1, calls // 3)),
         warm_and_cold(max(1, calls // 3)),
         profile("PutKeyPolicy (small, distinct texts)", calls, put_key_policy(SMALL_POLICIES)),

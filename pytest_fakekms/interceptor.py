@@ -24,6 +24,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.endpoint import Endpoint
 from botocore.hooks import first_non_none_response
 
+from pytest_fakekms import model
 from pytest_fakekms.dispatch import Dispatcher
 
 _endpoint_class: Any = Endpoint  # patched at class level; typed Any (private attribute)
@@ -95,10 +96,25 @@ def _send_request(self: Any, request_dict: Any, operation_model: Any) -> Any:
     dispatcher = _active
     if dispatcher is None or self._endpoint_prefix != "kms":
         return _original_send_request(self, request_dict, operation_model)
+    if not _model_offered:
+        _offer_model(operation_model)
     view = object.__new__(type(self))
     view.__dict__.update(self.__dict__)
     view._event_emitter = _KMSEmitter(self._event_emitter, dispatcher)
     return _original_send_request(view, request_dict, operation_model)
+
+
+_model_offered = False
+
+
+def _offer_model(operation_model: Any) -> None:
+    """Hand the client's KMS model document to :func:`model.adopt`, once per process."""
+    global _model_offered
+    _model_offered = True
+    service = operation_model.service_model
+    description = getattr(service, "_service_description", None)  # botocore's raw document
+    if isinstance(description, dict) and service.service_name == model.SERVICE_NAME:
+        model.adopt(description)
 
 
 def install(dispatcher: Dispatcher) -> None:

@@ -40,9 +40,28 @@ __all__ = [
 ]
 
 
+#: The ``service-2`` document of the first KMS client the fake answered (:func:`adopt`).
+_adopted: Mapping[str, Any] | None = None
+
+
+def adopt(description: Mapping[str, Any]) -> None:
+    """Use ``description``, the ``service-2`` document a KMS client was built from, unless
+    a model is loaded already. The interceptor hands it over with the first request it
+    answers: the document is then read and parsed once in the process instead of twice
+    (about 13 ms of the first ``fake_kms`` test). It is the document that client's
+    requests were serialized with, so the fake checks them against the very same model.
+    """
+    global _adopted
+    if _adopted is None:
+        _adopted = description
+
+
 @functools.cache
 def _service_description() -> Mapping[str, Any]:
-    """The raw ``service-2`` document (keeps keys botocore's Shape does not expose)."""
+    """The raw ``service-2`` document (keeps keys botocore's Shape does not expose): the one
+    a client handed over (:func:`adopt`), or else loaded here."""
+    if _adopted is not None:
+        return _adopted
     from botocore.loaders import Loader
 
     description: Mapping[str, Any] = Loader().load_service_model(SERVICE_NAME, "service-2")

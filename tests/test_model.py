@@ -43,6 +43,42 @@ def test_importing_the_modules_does_not_import_botocore() -> None:
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
+_ADOPTION = """
+import boto3
+from pytest_fakekms import FakeKMS, model
+
+client = boto3.client("kms", region_name="us-east-1", aws_access_key_id="AKIAEXAMPLE",
+                      aws_secret_access_key="secret")
+with FakeKMS():
+    client.create_key()
+own = client.meta.service_model._service_description
+assert model._service_description() is own, "the fake parsed the model a second time"
+assert model.service_model().operation_names == client.meta.service_model.operation_names
+print("adopted")
+"""
+
+
+def test_the_first_request_hands_over_the_clients_model() -> None:
+    """Issue #8 (first fake_kms test of a session): the fake checks requests against the
+    very ``service-2`` document the client was built from, handed over by the interceptor
+    with the first request, rather than reading and parsing it again (about 13 ms). A
+    fresh interpreter, so that no earlier test has loaded the model."""
+    done = subprocess.run(
+        [sys.executable, "-c", _ADOPTION], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "adopted"
+
+
+def test_a_model_loaded_first_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model loaded before any client asked (a marker naming an operation, the HTTP
+    server) stays: a later hand-over changes nothing."""
+    loaded = model._service_description()
+    monkeypatch.setattr(model, "_adopted", None)
+    model.adopt({"metadata": {}, "operations": {}, "shapes": {}})
+    assert model._service_description() is loaded
+
+
 def test_service_model_is_kms_and_cached() -> None:
     service = model.service_model()
     assert service.service_name == "kms"

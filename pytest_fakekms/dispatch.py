@@ -15,7 +15,7 @@ from typing import Any
 from pytest_fakekms import errors, protocol, validation
 from pytest_fakekms.consistency import EventualConsistency
 from pytest_fakekms.errors import KMSError
-from pytest_fakekms.operations import load_all
+from pytest_fakekms.operations import load_core, load_for
 from pytest_fakekms.operations.base import OPERATIONS, Context, ReusedResult
 from pytest_fakekms.recorder import Call
 from pytest_fakekms.state import FakeState, account_of, find_key
@@ -28,7 +28,7 @@ class Dispatcher:
     """Answers raw KMS requests for one fake."""
 
     def __init__(self, state: FakeState) -> None:
-        load_all()
+        load_core()
         self.state = state
         self.throttle = Throttle()
         self.consistency = EventualConsistency()
@@ -70,7 +70,7 @@ class Dispatcher:
                 if fault is not None:
                     injected = True
                     raise fault
-            implementation = OPERATIONS.get(operation)
+            implementation = OPERATIONS.get(operation) or load_for(operation)
             if implementation is None:
                 raise errors.not_implemented(operation)
             with state.backend.lock:

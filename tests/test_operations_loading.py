@@ -1,0 +1,63 @@
+"""Operation modules that need ``cryptography`` load on first use (issue #8: the first
+``fake_kms`` test of a session); the table that says which operations they hold must
+match what the modules register."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from pytest_fakekms import operations
+from pytest_fakekms.operations.base import OPERATIONS
+
+_SESSION = """
+import sys
+import boto3
+from pytest_fakekms import FakeKMS
+
+kms = boto3.client("kms", region_name="us-east-1", aws_access_key_id="AKIAEXAMPLE",
+                   aws_secret_access_key="secret")
+with FakeKMS():
+    key_id = kms.create_key(Description="no crypto yet")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/app", TargetKeyId=key_id)
+    kms.put_key_policy(KeyId=key_id, Policy=kms.get_key_policy(KeyId=key_id)["Policy"])
+    kms.tag_resource(KeyId=key_id, Tags=[{"TagKey": "team", "TagValue": "a"}])
+    kms.describe_key(KeyId="alias/app")
+    assert "cryptography" not in sys.modules, "loaded before any cryptographic call"
+    blob = kms.encrypt(KeyId="alias/app", Plaintext=b"secret")["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"secret"
+    assert "cryptography" in sys.modules
+print("ok")
+"""
+
+
+def test_a_session_without_cryptographic_calls_never_imports_cryptography() -> None:
+    """A fresh interpreter (earlier tests have imported everything): keys, aliases,
+    policies and tags need no ``cryptography``; the first Encrypt loads its module."""
+    done = subprocess.run(
+        [sys.executable, "-c", _SESSION], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+def test_the_first_use_table_matches_what_the_modules_register() -> None:
+    operations.load_all()
+    lazy_modules = {
+        f"pytest_fakekms.operations.{m}" for m in operations.LOADED_ON_FIRST_USE.values()
+    }
+    registered = {
+        name: function.__module__
+        for name, function in OPERATIONS.items()
+        if function.__module__ in lazy_modules
+    }
+    expected = {
+        name: f"pytest_fakekms.operations.{module}"
+        for name, module in operations.LOADED_ON_FIRST_USE.items()
+    }
+    assert registered == expected
+
+
+def test_load_for_an_unimplemented_or_unknown_operation_is_none() -> None:
+    assert operations.load_for("NoSuchOperation") is None
+    assert operations.load_for("Encrypt") is OPERATIONS["Encrypt"]

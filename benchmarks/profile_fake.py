@@ -368,7 +368,7 @@ _FIRST_STEPS = (
     "FakeKMS().start()",
     "boto3.client('kms')",
     "first CreateKey (validation plans, the model)",
-    "first Encrypt (key material)",
+    "first Encrypt (imports cryptography, makes key material)",
     "a DescribeKey after them",
 )
 

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
+
+import pytest
 
 from pytest_fakekms import operations
-from pytest_fakekms.operations.base import OPERATIONS
+from pytest_fakekms.operations import base
+from pytest_fakekms.operations.base import LOADED_ON_FIRST_USE, OPERATIONS
 
 _SESSION = """
 import sys
@@ -43,17 +47,14 @@ def test_a_session_without_cryptographic_calls_never_imports_cryptography() -> N
 
 def test_the_first_use_table_matches_what_the_modules_register() -> None:
     operations.load_all()
-    lazy_modules = {
-        f"pytest_fakekms.operations.{m}" for m in operations.LOADED_ON_FIRST_USE.values()
-    }
+    lazy_modules = {f"pytest_fakekms.operations.{m}" for m in LOADED_ON_FIRST_USE.values()}
     registered = {
         name: function.__module__
         for name, function in OPERATIONS.items()
         if function.__module__ in lazy_modules
     }
     expected = {
-        name: f"pytest_fakekms.operations.{module}"
-        for name, module in operations.LOADED_ON_FIRST_USE.items()
+        name: f"pytest_fakekms.operations.{module}" for name, module in LOADED_ON_FIRST_USE.items()
     }
     assert registered == expected
 
@@ -61,3 +62,31 @@ def test_the_first_use_table_matches_what_the_modules_register() -> None:
 def test_load_for_an_unimplemented_or_unknown_operation_is_none() -> None:
     assert operations.load_for("NoSuchOperation") is None
     assert operations.load_for("Encrypt") is OPERATIONS["Encrypt"]
+
+
+def test_a_first_use_operation_is_answered_only_once_its_module_is_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While its module is being imported, a first-use operation's function waits in
+    PENDING: a request on another thread finds nothing in OPERATIONS, goes through
+    load_for and so waits for the import lock, instead of running a function whose
+    module has not yet defined the names below it (key_import.py has helpers after its
+    operations)."""
+    monkeypatch.setattr(base, "OPERATIONS", {})
+    monkeypatch.setattr(base, "PENDING", {})
+    monkeypatch.setattr(operations, "OPERATIONS", base.OPERATIONS)
+    monkeypatch.setattr(operations, "PENDING", base.PENDING)
+
+    @base.operation("ImportKeyMaterial")
+    def half_imported(ctx: Any, params: Any) -> Any:
+        return {}
+
+    @base.operation("CreateKey")
+    def core(ctx: Any, params: Any) -> Any:
+        return {}
+
+    answered, pending = base.OPERATIONS, base.PENDING
+    assert answered == {"CreateKey": core}
+    assert pending == {"ImportKeyMaterial": half_imported}
+    assert operations.load_for("ImportKeyMaterial") is half_imported  # module imported: moved
+    assert base.OPERATIONS["ImportKeyMaterial"] is half_imported

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib
 
-from pytest_fakekms.operations.base import OPERATIONS, Operation
+from pytest_fakekms.operations.base import LOADED_ON_FIRST_USE, OPERATIONS, PENDING, Operation
 
-#: Modules every fake imports when it is made.
+#: Modules every fake imports when it is made; the others are in
+#: :data:`base.LOADED_ON_FIRST_USE`.
 _MODULES = (
     "keys",
     "aliases",
@@ -17,30 +18,6 @@ _MODULES = (
     "grants",
     "rotation",
 )
-
-#: Operations whose modules need the ``cryptography`` package (about 15 ms to import):
-#: such a module is imported by the first request for one of its operations, so a test
-#: session that never encrypts, signs or imports key material never loads the package.
-#: tests/test_operations_loading.py checks the table against what each module registers.
-LOADED_ON_FIRST_USE: dict[str, str] = {
-    **dict.fromkeys(("Encrypt", "Decrypt", "ReEncrypt"), "encryption"),
-    **dict.fromkeys(
-        (
-            "GenerateDataKey",
-            "GenerateDataKeyWithoutPlaintext",
-            "GenerateDataKeyPair",
-            "GenerateDataKeyPairWithoutPlaintext",
-            "GenerateRandom",
-        ),
-        "data_keys",
-    ),
-    **dict.fromkeys(("Sign", "Verify"), "signing"),
-    **dict.fromkeys(("GetPublicKey", "DeriveSharedSecret"), "public_keys"),
-    **dict.fromkeys(
-        ("GetParametersForImport", "ImportKeyMaterial", "DeleteImportedKeyMaterial"),
-        "key_import",
-    ),
-}
 
 
 def load_core() -> None:
@@ -53,14 +30,24 @@ def load_core() -> None:
 def load_all() -> None:
     """Import every operation module so each registers its operations."""
     load_core()
-    for name in dict.fromkeys(LOADED_ON_FIRST_USE.values()):
-        importlib.import_module(f"pytest_fakekms.operations.{name}")
+    for module in dict.fromkeys(LOADED_ON_FIRST_USE.values()):
+        _load(module)
 
 
 def load_for(operation: str) -> Operation | None:
     """The implementation of ``operation``, its module imported first if it is one of
-    :data:`LOADED_ON_FIRST_USE`; None for an operation the fake does not implement."""
+    :data:`base.LOADED_ON_FIRST_USE`; None for an operation the fake does not implement."""
     module = LOADED_ON_FIRST_USE.get(operation)
     if module is not None:
-        importlib.import_module(f"pytest_fakekms.operations.{module}")
+        _load(module)
     return OPERATIONS.get(operation)
+
+
+def _load(module: str) -> None:
+    # import_module returns once the module is wholly imported, by this thread or by
+    # another one (it waits for the module's import lock); only then are its operations
+    # put where requests find them.
+    importlib.import_module(f"pytest_fakekms.operations.{module}")
+    for name, home in LOADED_ON_FIRST_USE.items():
+        if home == module and name in PENDING:
+            OPERATIONS.setdefault(name, PENDING[name])

@@ -37,15 +37,46 @@ class ReusedResult(dict[str, Any]):
         self.body: bytes | None = None
 
 
-#: Every implemented operation, by its KMS name.
+#: Every implemented operation whose module is loaded, by its KMS name: what requests
+#: are answered with.
 OPERATIONS: dict[str, Operation] = {}
+
+#: Operations whose modules need the ``cryptography`` package (about 15 ms to import),
+#: by the module that implements them: such a module is imported by the first request
+#: for one of its operations (``operations.load_for``), so a test session that never
+#: encrypts, signs or imports key material never loads the package.
+#: tests/test_operations_loading.py checks the table against what the modules register.
+LOADED_ON_FIRST_USE: dict[str, str] = {
+    **dict.fromkeys(("Encrypt", "Decrypt", "ReEncrypt"), "encryption"),
+    **dict.fromkeys(
+        (
+            "GenerateDataKey",
+            "GenerateDataKeyWithoutPlaintext",
+            "GenerateDataKeyPair",
+            "GenerateDataKeyPairWithoutPlaintext",
+            "GenerateRandom",
+        ),
+        "data_keys",
+    ),
+    **dict.fromkeys(("Sign", "Verify"), "signing"),
+    **dict.fromkeys(("GetPublicKey", "DeriveSharedSecret"), "public_keys"),
+    **dict.fromkeys(
+        ("GetParametersForImport", "ImportKeyMaterial", "DeleteImportedKeyMaterial"),
+        "key_import",
+    ),
+}
+
+#: Implementations of :data:`LOADED_ON_FIRST_USE` operations, registered while their
+#: module is being imported. They join :data:`OPERATIONS` once the whole module is, so
+#: that another thread never runs one before the names defined below it exist.
+PENDING: dict[str, Operation] = {}
 
 
 def operation(name: str) -> Callable[[Operation], Operation]:
     """Register the decorated function as the implementation of KMS operation ``name``."""
 
     def register(function: Operation) -> Operation:
-        OPERATIONS[name] = function
+        (PENDING if name in LOADED_ON_FIRST_USE else OPERATIONS)[name] = function
         return function
 
     return register

@@ -163,6 +163,7 @@ class Settings:
     pytest_runs: int
     fixture_runs: int
     fixture_tests: int
+    first_request_runs: int
 
 
 FULL = Settings(
@@ -176,6 +177,7 @@ FULL = Settings(
     pytest_runs=30,
     fixture_runs=10,
     fixture_tests=1000,
+    first_request_runs=5,
 )
 QUICK = Settings(
     quick=True,
@@ -188,6 +190,7 @@ QUICK = Settings(
     pytest_runs=5,
     fixture_runs=3,
     fixture_tests=200,
+    first_request_runs=2,
 )
 
 
@@ -802,6 +805,56 @@ class PytestResults:
     fixture: dict[str, Series]
     cpu: dict[str, Series]  # the child processes' user + system seconds, same keys
     fixture_tests: int
+    #: median seconds of each of FIRST_REQUEST_STEPS, and the number of interpreters
+    first_requests: list[float] = dataclasses.field(default_factory=list)
+    first_request_runs: int = 0
+
+
+#: A session's one-off steps, as :data:`_FIRST_REQUESTS` times them.
+FIRST_REQUEST_STEPS = (
+    "`import boto3`",
+    "`import pytest_fakekms` (the fake's modules)",
+    "`FakeKMS().start()`",
+    '`boto3.client("kms")`',
+    "first CreateKey (validation plans; the model, handed over by the client)",
+    "first Encrypt (imports `cryptography`, makes key material)",
+    "a DescribeKey after them",
+)
+_FIRST_REQUESTS = """
+import json, time
+t0 = time.perf_counter()
+import boto3
+t1 = time.perf_counter()
+from pytest_fakekms import FakeKMS
+t2 = time.perf_counter()
+fake = FakeKMS(); fake.start()
+t3 = time.perf_counter()
+client = boto3.client("kms", region_name="us-east-1")
+t4 = time.perf_counter()
+key_id = client.create_key()["KeyMetadata"]["KeyId"]
+t5 = time.perf_counter()
+client.encrypt(KeyId=key_id, Plaintext=b"x")
+t6 = time.perf_counter()
+client.describe_key(KeyId=key_id)
+t7 = time.perf_counter()
+fake.stop()
+print(json.dumps([t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6]))
+"""
+
+
+def run_first_requests(runs: int) -> list[float]:
+    """Median seconds of each of :data:`FIRST_REQUEST_STEPS` over ``runs`` fresh
+    interpreters (one more runs first, untimed: it may write bytecode)."""
+    samples = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", _FIRST_REQUESTS],
+                env=_pytest_env(), capture_output=True, text=True, check=True,
+            ).stdout
+        )
+        for _ in range(runs + 1)
+    ][1:]  # fmt: skip
+    return [statistics.median(s[i] for s in samples) for i in range(len(FIRST_REQUEST_STEPS))]
 
 
 _TRIVIAL_TEST = "def test_trivial():\n    assert 1 + 1 == 2\n"
@@ -857,7 +910,9 @@ def run_pytest_measurements(settings: Settings) -> PytestResults:
             configs[name] = functools.partial(runner.run, name, directory)
         progress(f"pytest runs, fixture cost: 3 x {settings.fixture_runs}")
         fixture = interleave(configs, settings.fixture_runs)
-    return PytestResults(unused, fixture, runner.cpu, count)
+    progress(f"first requests of a session: {settings.first_request_runs} interpreters")
+    first = run_first_requests(settings.first_request_runs)
+    return PytestResults(unused, fixture, runner.cpu, count, first, settings.first_request_runs)
 
 
 def imported_modules(code: str) -> dict[str, int]:
@@ -1320,6 +1375,22 @@ def render(
         f"| {ms(per_test)} | {ms(per_test_cpu)} |",
         "",
     ]
+    if pytest_results.first_requests:
+        out += [
+            "The one-off costs step by step, each run in a fresh interpreter (bytecode "
+            f"caching on; median of {pytest_results.first_request_runs}). Steadier than "
+            "the whole-process pairs above:",
+            "",
+            "| step | ms |",
+            "|---|---:|",
+            *(
+                f"| {step} | {seconds * 1e3:.1f} |"
+                for step, seconds in zip(
+                    FIRST_REQUEST_STEPS, pytest_results.first_requests, strict=True
+                )
+            ),
+            "",
+        ]
     goals.append(
         Goal(
             "fixture set-up + tear-down",

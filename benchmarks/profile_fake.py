@@ -44,7 +44,6 @@ import json
 import os
 import pstats
 import statistics
-import subprocess
 import sys
 import time
 import timeit
@@ -71,6 +70,7 @@ sys.path.insert(0, str(HERE))
 from bench import (  # noqa: E402  (sibling module, path set above)
     CANNED_KEY_ID,
     CASES,
+    FIRST_REQUEST_STEPS,
     FULL,
     LARGE_POLICIES,
     LARGE_POLICY,
@@ -80,6 +80,7 @@ from bench import (  # noqa: E402  (sibling module, path set above)
     calibrate,
     interleave,
     make_client,
+    run_first_requests,
     timed_batch,
 )
 
@@ -342,59 +343,18 @@ def conditioned_policy(variant: int = 0) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
-_FIRST_REQUESTS = """
-import json, time
-t0 = time.perf_counter()
-import boto3
-t1 = time.perf_counter()
-from pytest_fakekms import FakeKMS
-t2 = time.perf_counter()
-fake = FakeKMS(); fake.start()
-t3 = time.perf_counter()
-client = boto3.client("kms", region_name="us-east-1")
-t4 = time.perf_counter()
-key_id = client.create_key()["KeyMetadata"]["KeyId"]
-t5 = time.perf_counter()
-client.encrypt(KeyId=key_id, Plaintext=b"x")
-t6 = time.perf_counter()
-client.describe_key(KeyId=key_id)
-t7 = time.perf_counter()
-fake.stop()
-print(json.dumps([t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6]))
-"""
-_FIRST_STEPS = (
-    "import boto3",
-    "import pytest_fakekms",
-    "FakeKMS().start()",
-    "boto3.client('kms')",
-    "first CreateKey (validation plans, the model)",
-    "first Encrypt (imports cryptography, makes key material)",
-    "a DescribeKey after them",
-)
-
-
 def first_requests(runs: int = 5) -> str:
     """One-off costs of a session's first fake and first requests, each run in a fresh
-    interpreter (bytecode caching on, as in a user's virtualenv)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    samples = [
-        json.loads(
-            subprocess.run(
-                [sys.executable, "-c", _FIRST_REQUESTS],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-        )
-        for _ in range(runs + 1)  # the first run may write bytecode: not counted
-    ][1:]
+    interpreter (bytecode caching on, as in a user's virtualenv): bench.py's table."""
+    medians = run_first_requests(runs)
     lines = [
         f"\n=== first requests of a session, fresh interpreters, median of {runs} runs ===",
         f"{'ms':>7}  step",
     ]
-    for index, step in enumerate(_FIRST_STEPS):
-        lines.append(f"{statistics.median(s[index] for s in samples) * 1e3:7.1f}  {step}")
+    lines += [
+        f"{seconds * 1e3:7.1f}  {step}"
+        for step, seconds in zip(FIRST_REQUEST_STEPS, medians, strict=True)
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import importlib
 
-from pytest_fakekms.operations.base import LOADED_ON_FIRST_USE, OPERATIONS, PENDING, Operation
+from pytest_fakekms.operations.base import (
+    FIRST_USE_MODULES,
+    LOADED_ON_FIRST_USE,
+    OPERATIONS,
+    PENDING,
+    Operation,
+)
 
 #: Modules every fake imports when it is made; the others are in
-#: :data:`base.LOADED_ON_FIRST_USE`.
+#: :data:`base.FIRST_USE_MODULES`.
 _MODULES = (
     "keys",
     "aliases",
@@ -30,7 +36,7 @@ def load_core() -> None:
 def load_all() -> None:
     """Import every operation module so each registers its operations."""
     load_core()
-    for module in dict.fromkeys(LOADED_ON_FIRST_USE.values()):
+    for module in FIRST_USE_MODULES:
         _load(module)
 
 
@@ -48,6 +54,6 @@ def _load(module: str) -> None:
     # another one (it waits for the module's import lock); only then are its operations
     # put where requests find them.
     importlib.import_module(f"pytest_fakekms.operations.{module}")
-    for name, home in LOADED_ON_FIRST_USE.items():
-        if home == module and name in PENDING:
+    for name in FIRST_USE_MODULES[module]:
+        if name in PENDING:
             OPERATIONS.setdefault(name, PENDING[name])

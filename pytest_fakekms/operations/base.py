@@ -41,29 +41,28 @@ class ReusedResult(dict[str, Any]):
 #: are answered with.
 OPERATIONS: dict[str, Operation] = {}
 
-#: Operations whose modules need the ``cryptography`` package (about 15 ms to import),
-#: by the module that implements them: such a module is imported by the first request
-#: for one of its operations (``operations.load_for``), so a test session that never
+#: Operation modules that need the ``cryptography`` package (about 15 ms to import), with
+#: the operations each implements: such a module is imported by the first request for
+#: one of its operations (``operations.load_for``), so a test session that never
 #: encrypts, signs or imports key material never loads the package.
 #: tests/test_operations_loading.py checks the table against what the modules register.
+FIRST_USE_MODULES: dict[str, tuple[str, ...]] = {
+    "encryption": ("Encrypt", "Decrypt", "ReEncrypt"),
+    "data_keys": (
+        "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+        "GenerateRandom",
+    ),
+    "signing": ("Sign", "Verify"),
+    "public_keys": ("GetPublicKey", "DeriveSharedSecret"),
+    "key_import": ("GetParametersForImport", "ImportKeyMaterial", "DeleteImportedKeyMaterial"),
+}
+
+#: The same table by operation: the module that implements it.
 LOADED_ON_FIRST_USE: dict[str, str] = {
-    **dict.fromkeys(("Encrypt", "Decrypt", "ReEncrypt"), "encryption"),
-    **dict.fromkeys(
-        (
-            "GenerateDataKey",
-            "GenerateDataKeyWithoutPlaintext",
-            "GenerateDataKeyPair",
-            "GenerateDataKeyPairWithoutPlaintext",
-            "GenerateRandom",
-        ),
-        "data_keys",
-    ),
-    **dict.fromkeys(("Sign", "Verify"), "signing"),
-    **dict.fromkeys(("GetPublicKey", "DeriveSharedSecret"), "public_keys"),
-    **dict.fromkeys(
-        ("GetParametersForImport", "ImportKeyMaterial", "DeleteImportedKeyMaterial"),
-        "key_import",
-    ),
+    name: module for module, names in FIRST_USE_MODULES.items() for name in names
 }
 
 #: Implementations of :data:`LOADED_ON_FIRST_USE` operations, registered while their

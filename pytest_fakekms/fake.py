@@ -222,7 +222,7 @@ class FakeKMS:
                 keys.create_key(ctx, params)
                 record = self._record(ctx.key_id or "", ctx)
                 if state is not None:
-                    record.state = KeyState(state)
+                    record.force_state(KeyState(state), ctx.now)
         except KMSError as error:
             raise ValueError(f"create_key: {error.code}: {error.message}") from None
         return record.view()
@@ -239,9 +239,7 @@ class FakeKMS:
         """Force any key state, including ones only custom key stores or replicas reach."""
         with self._state.backend.lock:
             record = self._find(key)
-            record.state = KeyState(state)
-            if record.state is not KeyState.PENDING_DELETION:
-                record.deletion_date = None
+            record.force_state(KeyState(state), self._state.clock.now())
         return record.view()
 
     # -- recorded calls and history --------------------------------------------------------

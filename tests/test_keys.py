@@ -87,10 +87,29 @@ def test_every_spec_usage_origin_combination(
 def test_incompatible_usage_is_a_validation_error(
     kms: Any, fake_kms: Any, spec: str, usage: str
 ) -> None:
+    """The recorded text below, for every pair the spec does not allow."""
     with pytest.raises(kms.exceptions.ClientError) as raised:
         kms.create_key(KeySpec=spec, KeyUsage=usage)
-    assert error_of(raised)[0] == "ValidationException"
+    assert error_of(raised) == (
+        "ValidationException",
+        f"KeyUsage {usage} is not compatible with KeySpec {spec}",
+        400,
+    )
     assert fake_kms.keys() == []
+
+
+def test_incompatible_usage_text_is_awss(kms: Any) -> None:
+    """aws-recorded test_derive_shared_secret, entry "response-invalid-key-spec": CreateKey
+    with KeySpec RSA_2048 and KeyUsage KEY_AGREEMENT answers this text, with no final period
+    (found by an audit on 2026-11-27; the fake ended it with one)."""
+    with pytest.raises(kms.exceptions.ClientError) as raised:
+        kms.create_key(KeySpec="RSA_2048", KeyUsage="KEY_AGREEMENT")
+    expected = recorded("TestKMS::test_derive_shared_secret", "response-invalid-key-spec")
+    assert error_of(raised) == (
+        expected["Error"]["Code"],
+        expected["Error"]["Message"],
+        expected["ResponseMetadata"]["HTTPStatusCode"],
+    )
 
 
 def test_multi_region_key_has_mrk_id_and_configuration(kms: Any) -> None:
@@ -356,6 +375,61 @@ def test_deletion_completes_when_the_clock_passes_the_date(
         kms.describe_key(KeyId=key_id)
     assert error_of(raised)[1] == f"Key '{ARN_PREFIX}{key_id}' does not exist"
     assert kms.list_aliases()["Aliases"] == []
+
+
+def test_pending_deletion_shows_its_date_not_a_window(kms: Any, key_id: str) -> None:
+    """botocore's KeyMetadata docs: PendingDeletionWindowInDays "is present only when the
+    KeyState of the KMS key is PendingReplicaDeletion"; a single-Region key scheduled for
+    deletion shows its DeletionDate (found by an audit on 2026-11-27: the fake sent both)."""
+    kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=9)
+    meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert meta["KeyState"] == "PendingDeletion"
+    assert "DeletionDate" in meta
+    assert "PendingDeletionWindowInDays" not in meta
+
+
+@pytest.mark.parametrize("seed", ["set_key_state", "create_key"])
+def test_a_key_forced_into_pending_deletion_looks_scheduled(
+    kms: Any, fake_kms: Any, seed: str
+) -> None:
+    """A forced PendingDeletion gets the DeletionDate a real key in that state always has
+    (botocore's KeyMetadata docs), 30 days ahead as ScheduleKeyDeletion's default window
+    (kms-facts §7.2), and the clock completes the deletion like a scheduled one."""
+    now = fake_kms.clock.now()
+    if seed == "create_key":
+        key_id = fake_kms.create_key(state="PendingDeletion").key_id
+    else:
+        key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+        fake_kms.set_key_state(key_id, KeyState.PENDING_DELETION)
+    meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert meta["KeyState"] == "PendingDeletion"
+    assert abs(meta["DeletionDate"] - (now + dt.timedelta(days=30))) < dt.timedelta(seconds=1)
+    assert "PendingDeletionWindowInDays" not in meta
+    assert fake_kms.key(key_id).deletion_date == meta["DeletionDate"]
+    fake_kms.clock.advance(dt.timedelta(days=30, seconds=1))
+    with pytest.raises(kms.exceptions.NotFoundException):
+        kms.describe_key(KeyId=key_id)
+
+
+def test_forced_states_keep_or_clear_the_deletion_members(
+    kms: Any, fake_kms: Any, key_id: str
+) -> None:
+    """A key already scheduled keeps its date when forced into PendingDeletion again;
+    PendingReplicaDeletion shows a waiting period and no date; any other state neither."""
+    scheduled = kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)["DeletionDate"]
+    fake_kms.set_key_state(key_id, "PendingDeletion")
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["DeletionDate"] == scheduled
+    fake_kms.set_key_state(key_id, "PendingReplicaDeletion")
+    meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert meta["KeyState"] == "PendingReplicaDeletion"
+    assert meta["PendingDeletionWindowInDays"] == 7
+    assert "DeletionDate" not in meta
+    fake_kms.set_key_state(key_id, "Disabled")
+    meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert "DeletionDate" not in meta
+    assert "PendingDeletionWindowInDays" not in meta
+    fake_kms.set_key_state(key_id, "PendingReplicaDeletion")
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["PendingDeletionWindowInDays"] == 30
 
 
 def test_update_key_description(kms: Any, fake_kms: Any, key_id: str) -> None:

@@ -33,6 +33,9 @@ def new_material_id() -> str:
     return random_hex_id()
 
 
+#: ScheduleKeyDeletion's PendingWindowInDays when the request leaves it out (kms-facts §7.2).
+DEFAULT_PENDING_WINDOW_DAYS = 30
+
 #: RotationType values (botocore model, RotationsListEntry).
 AUTOMATIC = "AUTOMATIC"
 ON_DEMAND = "ON_DEMAND"
@@ -155,7 +158,9 @@ class KeyRecord:
                 "PrimaryKey": {"Arn": self.arn, "Region": self.region},
                 "ReplicaKeys": [],
             }
-        if self.pending_window_days is not None and self.state is KeyState.PENDING_DELETION:
+        # Only while a primary with replicas waits for them (BC KeyMetadata docs): a key in
+        # PendingDeletion shows its DeletionDate instead.
+        if self.pending_window_days is not None and self.state is KeyState.PENDING_REPLICA_DELETION:
             meta["PendingDeletionWindowInDays"] = self.pending_window_days
         if self.valid_to is not None:
             meta["ValidTo"] = self.valid_to.timestamp()
@@ -227,6 +232,28 @@ class KeyRecord:
         self.valid_to = None
         if self.state not in (KeyState.PENDING_DELETION, KeyState.PENDING_REPLICA_DELETION):
             self.state = KeyState.PENDING_IMPORT
+
+    def force_state(self, state: KeyState, now: dt.datetime) -> None:
+        """Put the key in ``state`` outside the key-state table (the seeding helpers).
+
+        The members that go with a pending deletion come along, as ScheduleKeyDeletion
+        with its default window would set them: PendingDeletion gets a DeletionDate
+        (BC: "present only when ... PendingDeletion"; the clock then deletes the key when
+        it passes), PendingReplicaDeletion a waiting period; any other state has neither.
+        A key already pending deletion keeps the date and window it has.
+        """
+        self.state = state
+        if state is KeyState.PENDING_DELETION:
+            if self.deletion_date is None:
+                self.pending_window_days = DEFAULT_PENDING_WINDOW_DAYS
+                self.deletion_date = now + dt.timedelta(days=DEFAULT_PENDING_WINDOW_DAYS)
+        elif state is KeyState.PENDING_REPLICA_DELETION:
+            self.deletion_date = None
+            if self.pending_window_days is None:
+                self.pending_window_days = DEFAULT_PENDING_WINDOW_DAYS
+        else:
+            self.deletion_date = None
+            self.pending_window_days = None
 
     def expire_imported_material(self, now: dt.datetime) -> None:
         """Delete imported material whose ValidTo the clock has passed (BC ValidTo docs)."""

@@ -41,8 +41,9 @@ def _key_spec_and_usage(params: Params) -> tuple[str, str]:
             raise errors.validation(KEY_USAGE_REQUIRED)
         usage = "ENCRYPT_DECRYPT"
     if usage not in usages:
-        # Our wording (AWS's text for this case is not on record).
-        raise errors.validation(f"KeyUsage {usage} is not compatible with KeySpec {spec}.")
+        # VERIFIED text, no final period: aws-recorded test_derive_shared_secret
+        # "response-invalid-key-spec" (CreateKey with RSA_2048 and KEY_AGREEMENT).
+        raise errors.validation(f"KeyUsage {usage} is not compatible with KeySpec {spec}")
     return spec, usage
 
 

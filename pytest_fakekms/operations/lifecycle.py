@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pytest_fakekms import errors
+from pytest_fakekms.domain.keys import DEFAULT_PENDING_WINDOW_DAYS
 from pytest_fakekms.domain.keystates import KeyState, next_state
 from pytest_fakekms.operations.base import Context, Params, Result, operation
 
@@ -27,7 +28,7 @@ operation("DisableKey")(_transition)
 def schedule_key_deletion(ctx: Context, params: Params) -> Result:
     """PendingDeletion with DeletionDate = now + window (kms-facts §7.2)."""
     record = ctx.key(params)
-    window = params.get("PendingWindowInDays", 30)
+    window = params.get("PendingWindowInDays", DEFAULT_PENDING_WINDOW_DAYS)
     if not 7 <= window <= 30:
         raise errors.validation(errors.PENDING_WINDOW_MESSAGE)  # kms-facts §7.2, VERIFIED
     record.state = next_state(ctx.operation, record.state, key_arn=record.arn)

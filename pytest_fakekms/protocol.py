@@ -30,7 +30,9 @@ CONTENT_TYPE = "application/x-amz-json-1.1"
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
 _HOST_REGION = re.compile(r"kms(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com")
-_ATTEMPT = re.compile(r"attempt=(\d+)")
+#: botocore's attempt number; a longer run of digits than any retry count is not one
+#: (and ``int`` refuses over 4,300 digits), so such a header counts as a first attempt.
+_ATTEMPT = re.compile(r"attempt=([0-9]{1,9})(?![0-9])")
 
 
 @dataclasses.dataclass(slots=True)  # not frozen: a frozen __init__ costs ~1 µs per request

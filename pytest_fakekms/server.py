@@ -47,6 +47,7 @@ import email.utils
 import http.server
 import ipaddress
 import logging
+import re
 import socket
 import socketserver
 import threading
@@ -68,6 +69,10 @@ MAX_REQUEST_BYTES = 1024 * 1024
 #: Bodies up to this many times the limit are read and discarded after a 413, so the
 #: client sees the answer rather than a connection reset; larger ones close the connection.
 _DRAIN_FACTOR = 16
+#: Content-Length values longer than this are taken as "too large" without int().
+_LENGTH_DIGITS = 18
+#: A chunk size: hex digits only (at most 16: more than any body the server accepts).
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 
 #: How often the accept loop checks for stop(): stop() takes at most this long to begin.
 _POLL_INTERVAL = 0.01
@@ -294,13 +299,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not values:
             return 0
         text = values[0].strip()
-        if len(set(values)) > 1 or not text.isdigit():
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+        if len(set(values)) > 1 or not (text.isascii() and text.isdigit()):
             raise _BadRequest(
                 HTTPStatus.BAD_REQUEST,
                 "BadRequestException",
                 f"Invalid Content-Length header: {', '.join(values)!r}.",
             )
-        return int(text)
+        # More digits than any body could have (int() refuses over 4,300): too large.
+        return int(text) if len(text) <= _LENGTH_DIGITS else 10**_LENGTH_DIGITS
 
     def _read_chunked(self) -> bytes:
         limit = self.server.max_request_bytes
@@ -326,10 +333,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not line:
             raise ConnectionError("connection closed inside a chunked body")
         text = line.split(b";", 1)[0].strip()
-        try:
-            return int(text, 16)
-        except ValueError:
-            raise _bad_chunking(f"invalid chunk size {text[:32]!r}") from None
+        # Hex digits only: int(text, 16) would also take "-1" (read to the end of the
+        # stream), "+5", "0x5" and "0_2".
+        if _CHUNK_SIZE.fullmatch(text) is None:
+            raise _bad_chunking(f"invalid chunk size {text[:32]!r}")
+        return int(text, 16)
 
     def _skip_trailers(self) -> None:
         for _ in range(100):

@@ -219,3 +219,37 @@ def test_decode_reads_the_interceptors_dict_as_any_other_mapping(
     lowered = {name: value.encode() if raw else value for name, value in present.items()}
     mixed_case = {name.title(): value for name, value in present.items()}
     assert _outcome(lowered) == _outcome(mixed_case)
+
+
+@given(
+    attempt=st.one_of(
+        st.text(max_size=30).map(lambda text: "attempt=" + text),
+        st.integers(min_value=0).map(lambda n: f"attempt={n}; max=3"),
+        st.integers(5000, 6000).map(lambda n: "attempt=" + "9" * n),
+    )
+)
+def test_any_attempt_header_decodes(attempt: str) -> None:
+    """``amz-sdk-request`` is the client's to write: whatever it holds, decode gives an
+    attempt number (found by fuzzing on 2026-11-27: 5,000 digits raised ValueError from
+    int(), a 500 over HTTP). Up to nine ASCII digits are a number; anything else counts
+    as a first attempt."""
+    headers = {"x-amz-target": "TrentService.ListKeys", "amz-sdk-request": attempt}
+    request = protocol.decode("https://kms.us-east-1.amazonaws.com/", headers, b"{}")
+    digits = re.match(r"attempt=([0-9]+)", attempt)
+    if digits and len(digits.group(1)) <= 9:
+        assert request.attempt == int(digits.group(1))
+    else:
+        assert request.attempt == 1
+
+
+def test_a_huge_attempt_number_is_answered_and_recorded(fake_kms: FakeKMS) -> None:
+    headers = {
+        "x-amz-target": "TrentService.ListKeys",
+        "authorization": (
+            "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/kms/aws4_request"
+        ),
+        "amz-sdk-request": "attempt=" + "9" * 5000,
+    }
+    answer = fake_kms._dispatcher.handle("https://kms.us-east-1.amazonaws.com/", headers, b"{}")
+    assert answer.status == 200
+    assert fake_kms.calls[-1].attempt == 1

@@ -218,6 +218,17 @@ def test_a_request_just_under_the_limit_is_answered(served: FakeKMS) -> None:
         (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
         (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n", 400),
         (b"POST /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n", 414),
+        # Found by fuzzing on 2026-11-27: each of these dropped the connection (and a
+        # chunk size of -1 read to the end of the stream, past the size limit).
+        (b"POST / HTTP/1.1\r\nContent-Length: \xb2\r\n\r\n{}", 400),
+        *(
+            (
+                b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n%s\r\n{}\r\n0\r\n\r\n"
+                % size,
+                400,
+            )
+            for size in (b"-1", b"-2", b"+2", b"0x2", b"0_2", b"1" * 40)
+        ),
     ],
     ids=[
         "no-version",
@@ -232,6 +243,8 @@ def test_a_request_just_under_the_limit_is_answered(served: FakeKMS) -> None:
         "bad-chunk-size",
         "chunk-without-crlf",
         "uri-too-long",
+        "content-length-superscript-digit",
+        *(f"chunk-size-{name}" for name in ("-1", "-2", "plus", "0x", "underscore", "40-digits")),
     ],
 )
 def test_malformed_http_gets_a_kms_style_error(
@@ -246,6 +259,15 @@ def test_malformed_http_gets_a_kms_style_error(
     assert headers["Connection"] == "close"
     assert headers["Content-Type"] == JSON_TYPE
     assert headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_content_length_of_thousands_of_digits_is_too_large(served: FakeKMS) -> None:
+    """Found by fuzzing on 2026-11-27: int() refuses over 4,300 digits, and the server
+    dropped the connection. It is a length like any other, over the limit."""
+    answer = raw(served, b"POST / HTTP/1.1\r\nContent-Length: " + b"1" * 5000 + b"\r\n\r\n{}")
+    status, headers, document = parse_raw(answer)
+    assert (status, document["__type"]) == (413, "RequestEntityTooLargeException")
+    assert headers["Connection"] == "close"
 
 
 def test_chunked_bodies_are_accepted(served: FakeKMS) -> None:

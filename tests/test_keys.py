@@ -424,6 +424,11 @@ def test_forced_states_keep_or_clear_the_deletion_members(
     assert meta["KeyState"] == "PendingReplicaDeletion"
     assert meta["PendingDeletionWindowInDays"] == 7
     assert "DeletionDate" not in meta
+    # The last replica gone: the waiting period shown begins (botocore's docs of both).
+    before = fake_kms.clock.now()
+    fake_kms.set_key_state(key_id, "PendingDeletion")
+    date = kms.describe_key(KeyId=key_id)["KeyMetadata"]["DeletionDate"]
+    assert abs(date - (before + dt.timedelta(days=7))) < dt.timedelta(seconds=1)
     fake_kms.set_key_state(key_id, "Disabled")
     meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
     assert "DeletionDate" not in meta

@@ -240,13 +240,16 @@ class KeyRecord:
         with its default window would set them: PendingDeletion gets a DeletionDate
         (BC: "present only when ... PendingDeletion"; the clock then deletes the key when
         it passes), PendingReplicaDeletion a waiting period; any other state has neither.
-        A key already pending deletion keeps the date and window it has.
+        A key already pending deletion keeps the date and window it has, and a key
+        leaving PendingReplicaDeletion starts its waiting period, as in AWS once the last
+        replica is gone (BC PendingDeletionWindowInDays docs).
         """
         self.state = state
         if state is KeyState.PENDING_DELETION:
             if self.deletion_date is None:
-                self.pending_window_days = DEFAULT_PENDING_WINDOW_DAYS
-                self.deletion_date = now + dt.timedelta(days=DEFAULT_PENDING_WINDOW_DAYS)
+                days = self.pending_window_days or DEFAULT_PENDING_WINDOW_DAYS
+                self.pending_window_days = days
+                self.deletion_date = now + dt.timedelta(days=days)
         elif state is KeyState.PENDING_REPLICA_DELETION:
             self.deletion_date = None
             if self.pending_window_days is None:

@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 
 from pytest_fakekms.crypto.specs import ALL_KEY_SPECS, MAC, unsupported_key_spec
-from pytest_fakekms.domain.keys import new_material_id
+from pytest_fakekms.domain.identifiers import random_hex_id
 from pytest_fakekms.errors import KMSError
 
 if TYPE_CHECKING:
@@ -73,13 +73,19 @@ class Material:
         return f"Material({self.key_spec!r}, version={self.version}, id={self.material_id[:8]}...)"
 
 
-def new_material(key_spec: str, version: int = 1) -> Material:
-    """Generate material for ``key_spec``; raises KMSError for specs the fake cannot make."""
+def new_material(key_spec: str, version: int = 1, *, material_id: str | None = None) -> Material:
+    """Generate material for ``key_spec``, with ``material_id`` or a new one (the
+    CurrentKeyMaterialId format, 64 lowercase hex characters); raises KMSError for specs
+    the fake cannot make."""
+    material_id = material_id or random_hex_id()
     if key_spec == "SYMMETRIC_DEFAULT":
-        return _secret(key_spec, version, secrets.token_bytes(SYMMETRIC_KEY_BYTES))
+        return Material(
+            key_spec, version, material_id, secret=secrets.token_bytes(SYMMETRIC_KEY_BYTES)
+        )
     if key_spec in HMAC_KEY_BYTES:
-        return _secret(key_spec, version, secrets.token_bytes(HMAC_KEY_BYTES[key_spec]))
-    return _private(key_spec, version, generate_private_key(key_spec))
+        secret = secrets.token_bytes(HMAC_KEY_BYTES[key_spec])
+        return Material(key_spec, version, material_id, secret=secret)
+    return Material(key_spec, version, material_id, private_key=generate_private_key(key_spec))
 
 
 def generate_private_key(key_spec: str) -> PrivateKeyTypes:
@@ -103,7 +109,7 @@ def material_from_bytes(
     """Material from given bytes: the raw key for symmetric/HMAC specs, a DER PKCS#8
     private key for asymmetric ones. For imported key material and for tests that
     need known keys. Raises ValueError when ``data`` does not fit ``key_spec``."""
-    material_id = material_id or new_material_id()
+    material_id = material_id or random_hex_id()
     if key_spec == "SYMMETRIC_DEFAULT":
         if len(data) != SYMMETRIC_KEY_BYTES:
             raise ValueError(f"SYMMETRIC_DEFAULT material must be 32 bytes, got {len(data)}")
@@ -127,14 +133,6 @@ def key_spec_of(key: PrivateKeyTypes) -> str | None:
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return "ECC_NIST_EDWARDS25519"
     return _ml_dsa_spec_of(key)
-
-
-def _secret(key_spec: str, version: int, secret: bytes) -> Material:
-    return Material(key_spec, version, new_material_id(), secret=secret)
-
-
-def _private(key_spec: str, version: int, key: PrivateKeyTypes) -> Material:
-    return Material(key_spec, version, new_material_id(), private_key=key)
 
 
 def _load_private_key(data: bytes) -> PrivateKeyTypes:

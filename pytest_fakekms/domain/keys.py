@@ -270,10 +270,8 @@ class KeyRecord:
             # Keys with imported material have none until it is imported; the key-state
             # table rejects them while PendingImport ([5], kms-facts §3.2, VERIFIED text).
             raise KMSError("KMSInvalidStateException", f"{self.arn} is pending import.")
-        material = new_material(self.key_spec)
-        if self.material_id:  # CurrentKeyMaterialId was drawn at CreateKey: keep it
-            material = dataclasses.replace(material, material_id=self.material_id)
-        return material
+        # CurrentKeyMaterialId was drawn at CreateKey (symmetric keys): keep it.
+        return new_material(self.key_spec, material_id=self.material_id or None)
 
     def view(self) -> Key:
         """A read-only snapshot of this key for tests."""

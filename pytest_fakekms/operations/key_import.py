@@ -183,17 +183,10 @@ def _material(record: KeyRecord, data: bytes) -> Material:
     try:
         if expected is not None and len(data) != expected:
             raise ValueError(f"HMAC key material for {record.key_spec} must be {expected} bytes")
-        material = material_from_bytes(record.key_spec, data)
+        return material_from_bytes(record.key_spec, data, material_id=material_id_for(record, data))
     except ValueError as exc:
         message = WRONG_MATERIAL.format(spec=record.key_spec, reason=exc)
         raise KMSError("IncorrectKeyMaterialException", message) from None
-    return Material(
-        material.key_spec,
-        1,
-        material_id_for(record, data),
-        secret=material.secret,
-        private_key=material.private_key,
-    )
 
 
 def _check_symmetric_members(record: KeyRecord, params: Params) -> None:

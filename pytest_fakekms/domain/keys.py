@@ -69,7 +69,8 @@ class KeyRecord:
     description: str
     creation_date: dt.datetime
     # The key policy: AWS's re-serialized text, or the parsed document it is rendered from
-    # on first read (rendering a 30 KB policy costs milliseconds; most puts are never read).
+    # on first read (rendering a 30 KB policy costs ~0.6 ms in a loop; most puts are never
+    # read back).
     policy_source: str | Mapping[str, Any]
     state: KeyState = KeyState.ENABLED
     deletion_date: dt.datetime | None = None

@@ -12,7 +12,7 @@ import pytest
 from conftest import ACCOUNT, REGION, error_of, recorded
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding
-from cryptography_helpers import assert_wire_valid, reuse_rsa_keys
+from cryptography_helpers import assert_wire_valid
 
 from pytest_fakekms.errors import INCORRECT_KEY_MESSAGE
 
@@ -22,11 +22,6 @@ RSA_CASES = [
     for algorithm in ("RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256")
 ]
 OAEP_HASH = {"RSAES_OAEP_SHA_1": hashes.SHA1, "RSAES_OAEP_SHA_256": hashes.SHA256}
-
-
-@pytest.fixture(autouse=True)
-def _fast_rsa(monkeypatch: pytest.MonkeyPatch) -> None:
-    reuse_rsa_keys(monkeypatch)
 
 
 def arn_of(key_id: str) -> str:

@@ -14,7 +14,7 @@ from conftest import error_of, recorded
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
-from cryptography_helpers import assert_wire_valid, reuse_rsa_keys
+from cryptography_helpers import assert_wire_valid
 
 RSA_ALGORITHMS = [
     f"RSASSA_{scheme}_SHA_{bits}" for scheme in ("PKCS1_V1_5", "PSS") for bits in (256, 384, 512)
@@ -39,11 +39,6 @@ SIGN_CASES = [
 ]
 _HASHES = {"256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512}
 MESSAGE = b"test message 123 !%$@ 1234567890"
-
-
-@pytest.fixture(autouse=True)
-def _fast_rsa(monkeypatch: pytest.MonkeyPatch) -> None:
-    reuse_rsa_keys(monkeypatch)
 
 
 def fails(kms: Any, call: Any, **params: Any) -> tuple[str, str, int]:

@@ -5,7 +5,8 @@ current. Rotation appends a new one with the next ``version``; ciphertext blobs
 name the version they were made with, so old material keeps decrypting (see
 ``symmetric.py``). Nothing here is generated until :func:`new_material` is called,
 and callers call it on a key's first cryptographic use: symmetric and HMAC
-material is 32-64 random bytes, but an RSA_4096 key takes about a second.
+material is 32-64 random bytes, but generating an RSA_4096 key takes up to a second
+(RSA keys come from a pool made ahead of time while it lasts: ``rsa_pool.py``).
 
 What each key spec holds:
 
@@ -32,6 +33,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 
+from pytest_fakekms.crypto.rsa_pool import claim, new_rsa_key
 from pytest_fakekms.crypto.specs import ALL_KEY_SPECS, MAC, unsupported_key_spec
 from pytest_fakekms.domain.identifiers import random_hex_id
 from pytest_fakekms.errors import KMSError
@@ -56,7 +58,6 @@ EC_CURVES: dict[str, ec.EllipticCurve] = {
     "ECC_SECG_P256K1": ec.SECP256K1(),
 }
 ML_DSA_SPECS = ("ML_DSA_44", "ML_DSA_65", "ML_DSA_87")
-RSA_PUBLIC_EXPONENT = 65537
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
@@ -91,7 +92,7 @@ def new_material(key_spec: str, version: int = 1, *, material_id: str | None = N
 def generate_private_key(key_spec: str) -> PrivateKeyTypes:
     """A new private key for an asymmetric key spec (also used for data key pairs)."""
     if key_spec in RSA_KEY_BITS:
-        return rsa.generate_private_key(RSA_PUBLIC_EXPONENT, RSA_KEY_BITS[key_spec])
+        return new_rsa_key(RSA_KEY_BITS[key_spec])  # from the pool: see rsa_pool.py
     if key_spec in EC_CURVES:
         return ec.generate_private_key(EC_CURVES[key_spec])
     if key_spec == "ECC_NIST_EDWARDS25519":
@@ -121,6 +122,8 @@ def material_from_bytes(
     key = _load_private_key(data)
     if key_spec_of(key) != key_spec:
         raise ValueError(f"the private key is a {key_spec_of(key)} key, not {key_spec}")
+    if isinstance(key, rsa.RSAPrivateKey):
+        claim(key)  # the pool must not hand this key to another KMS key
     return Material(key_spec, version, material_id, private_key=key)
 
 

@@ -36,6 +36,8 @@ from cryptography.hazmat.primitives.serialization import (
     load_der_public_key,
 )
 
+from pytest_fakekms.crypto.rsa_pool import new_rsa_key
+
 __all__ = [
     "ALGORITHMS",
     "UNSUPPORTED_ALGORITHMS",
@@ -89,7 +91,7 @@ class ImportParameters:
 
 def new_import_parameters(key_spec: str, algorithm: str, now: dt.datetime) -> ImportParameters:
     """A fresh RSA wrapping key of ``key_spec`` and an opaque token naming it."""
-    key = rsa.generate_private_key(65537, WRAPPING_KEY_BITS[key_spec])
+    key = new_rsa_key(WRAPPING_KEY_BITS[key_spec])
     token = _TOKEN_PREFIX + secrets.token_hex(32).encode("ascii")
     return ImportParameters(token, algorithm, key, now + PARAMETERS_LIFETIME)
 

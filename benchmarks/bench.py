@@ -819,6 +819,9 @@ FIRST_REQUEST_STEPS = (
     "first CreateKey (validation plans; the model, handed over by the client)",
     "first Encrypt (imports `cryptography`, makes key material)",
     "a DescribeKey after them",
+    "first Sign with a new RSA_2048 key (its key pair from the pool)",
+    "first Sign with a new RSA_4096 key (its key pair from the pool)",
+    "the same with RSA_4096 generated (that size's pool used up)",
 )
 _FIRST_REQUESTS = """
 import json, time
@@ -837,8 +840,18 @@ client.encrypt(KeyId=key_id, Plaintext=b"x")
 t6 = time.perf_counter()
 client.describe_key(KeyId=key_id)
 t7 = time.perf_counter()
+times = [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6]
+def first_sign(spec):
+    rsa_key = client.create_key(KeySpec=spec, KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    start = time.perf_counter()
+    client.sign(KeyId=rsa_key, Message=b"m", SigningAlgorithm="RSASSA_PSS_SHA_256")
+    return time.perf_counter() - start
+times += [first_sign("RSA_2048"), first_sign("RSA_4096")]
+from pytest_fakekms.crypto import rsa_pool
+rsa_pool._next[4096] = len(rsa_pool._pool()[4096])
+times.append(first_sign("RSA_4096"))
 fake.stop()
-print(json.dumps([t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6]))
+print(json.dumps(times))
 """
 
 

@@ -30,7 +30,7 @@ def _modulus(key: rsa.RSAPrivateKey | rsa.RSAPublicKey) -> int:
 def test_the_pool_file_holds_its_layout_of_valid_rsa_keys() -> None:
     """Every entry is two distinct primes of half the key size, e = 65537, and its key
     signs correctly with the CRT (which a composite p or q would break). OpenSSL's full
-    check, primality included, runs on the first key of each size: on all 128 it takes
+    check, primality included, runs on the first key of each size: on 128 keys it took
     20 s, and the file holds keys that cryptography generated (scripts/make_rsa_pool.py)."""
     pool = rsa_pool._pool()
     assert [(bits, len(pool[bits])) for bits, _ in rsa_pool.POOL_LAYOUT] == list(

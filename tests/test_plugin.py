@@ -195,3 +195,40 @@ def test_markers_are_registered(pytester: pytest.Pytester) -> None:
             "@pytest.mark.kms_caller(arn)*",
         ]
     )
+
+
+def test_the_plugin_under_pytest_xdist(pytester: pytest.Pytester) -> None:
+    """Suites often run with ``pytest -n``. Each worker is a process of its own with its own
+    fakes; the report section and the unfired-fault failure are made in the worker and
+    must reach the controller's report; RSA keys stay distinct within a worker."""
+    pytest.importorskip("xdist")
+    pytester.makepyfile(
+        CLIENT
+        + """
+def test_fails(fake_kms):
+    kms().create_key(Description="seen in the report")
+    assert False
+
+@pytest.mark.kms_fault("Encrypt", "KMSInternalException")
+def test_unfired(fake_kms):
+    kms().create_key()
+
+@pytest.mark.parametrize("worker_test", range(2))
+def test_rsa_keys_in_one_worker_differ(fake_kms, worker_test):
+    client = kms()
+    public = set()
+    for _ in range(3):
+        key = client.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]
+        public.add(client.get_public_key(KeyId=key["KeyId"])["PublicKey"])
+    assert len(public) == 3
+"""
+    )
+    result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*- fake KMS calls -*",
+            "*1. CreateKey(Description='seen in the report') -> ok*",
+            "*Fault kms_fault('Encrypt', 'KMSInternalException') fired 0 times.*",
+        ]
+    )

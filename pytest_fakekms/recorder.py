@@ -137,8 +137,8 @@ _LAZY_FROZEN = frozenset({"params", "response"})
 
 #: Types freeze() gives back as they are, found by one set look-up: nearly every value
 #: of a policy or a call is one of them, and the isinstance() checks below (an ABC's
-#: among them) cost about five times as much (a 30 KB policy document: 1.5 -> 0.55 ms, with the
-#: constructors below).
+#: among them) cost about five times as much. With the two constructors above, a 30 KB
+#: policy document freezes in 0.55 ms instead of 1.5.
 _ATOMS = frozenset({str, int, float, bool, type(None), bytes})
 
 

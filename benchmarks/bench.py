@@ -48,8 +48,9 @@ to them, so that the spread is in the table.
 
 The other measurements:
 
-* fixture set-up + tear-down: ``FakeKMS().start(); .stop()`` against
-  ``mock_aws()`` enter + exit, interleaved batches as above; and, in real pytest
+* fixture set-up + tear-down: ``FakeKMS().start(); .stop()``, the same with
+  ``.serve()`` (the HTTP server ``fake_kms_server`` adds), and ``mock_aws()``
+  enter + exit, interleaved batches as above; and, in real pytest
   runs, the one-off cost of the first ``fake_kms`` test in a session and the
   steady per-test cost of the fixture (medians of paired differences of whole
   ``pytest`` runs of 1,001 tests, 201 with ``--quick``, a ``conftest.py`` importing
@@ -736,13 +737,20 @@ def _fake_cycle() -> None:
     fake.stop()
 
 
+def _server_cycle() -> None:
+    fake = FakeKMS()
+    fake.start()
+    fake.serve()
+    fake.stop()
+
+
 def _moto_cycle() -> None:
     with moto.mock_aws():
         pass
 
 
 def run_fixture_cycle(settings: Settings) -> tuple[dict[str, Series], dict[str, int]]:
-    cycles: dict[str, Callable[[], None]] = {"fake": _fake_cycle}
+    cycles: dict[str, Callable[[], None]] = {"fake": _fake_cycle, "server": _server_cycle}
     if moto is not None:
         cycles["moto"] = _moto_cycle
     columns: dict[str, Callable[[], float]] = {}
@@ -1360,6 +1368,11 @@ def render(
     out.append(
         f"| `FakeKMS().start(); .stop()` | {ms(fake_cycle.median)} | {ms(fake_cycle.min)} "
         f"| {batch['fake']} |"
+    )
+    out.append(
+        f"| `FakeKMS().start(); .serve(); .stop()` (what `fake_kms_server` adds: an HTTP "
+        f"server on a thread) | {ms(series['server'].median)} | {ms(series['server'].min)} "
+        f"| {batch['server']} |"
     )
     if "moto" in series:
         out.append(

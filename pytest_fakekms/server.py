@@ -48,6 +48,7 @@ import http.server
 import ipaddress
 import logging
 import re
+import selectors
 import socket
 import socketserver
 import threading
@@ -74,8 +75,6 @@ _LENGTH_DIGITS = 18
 #: A chunk size: hex digits only (at most 16: more than any body the server accepts).
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 
-#: How often the accept loop checks for stop(): stop() takes at most this long to begin.
-_POLL_INTERVAL = 0.01
 #: How long stop() waits for each connection thread to finish its request.
 _JOIN_TIMEOUT = 10.0
 
@@ -126,6 +125,7 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
 
     daemon_threads = True  # a fake left serving never keeps the interpreter from exiting
     block_on_close = False  # we track and join the handler threads ourselves (join_handlers)
+    timeout = 0  # handle_request() never waits: it runs only once a connection is ready
 
     def __init__(
         self,
@@ -140,6 +140,10 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         self._handlers: list[threading.Thread] = []
+        # stop_serving() wakes the accept loop through this pair: the loop never polls.
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._stopping = False
+        self._stopped = threading.Event()
         super().__init__(address, _Handler)
 
     def server_bind(self) -> None:
@@ -147,6 +151,40 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
         socketserver.TCPServer.server_bind(self)
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
+
+    def serve_until_stopped(self) -> None:
+        """Accept connections until :meth:`stop_serving`, which wakes this loop at once.
+
+        socketserver's ``serve_forever`` checks for ``shutdown()`` every poll interval:
+        a stop waited up to that long (10 ms a test with the server fixture), and an idle
+        server woke 100 times a second. Here the loop sleeps in ``select`` until a
+        connection arrives or the wake-up socket is written.
+        """
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(self.socket, selectors.EVENT_READ)
+                selector.register(self._wake_reader, selectors.EVENT_READ)
+                while not self._stopping:
+                    ready = selector.select()
+                    if self._stopping:
+                        break
+                    if any(key.fileobj is self.socket for key, _ in ready):
+                        self.handle_request()  # accepts at once: timeout is 0
+                    self.service_actions()
+        finally:
+            self._stopped.set()
+
+    def stop_serving(self) -> None:
+        """End :meth:`serve_until_stopped` and wait until it has returned."""
+        self._stopping = True
+        with contextlib.suppress(OSError):
+            self._wake_writer.send(b"\0")
+        self._stopped.wait()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake_reader.close()
+        self._wake_writer.close()
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """One daemon thread per connection, remembered so :meth:`join_handlers` can wait."""
@@ -481,8 +519,7 @@ class FakeKMSServer:
             raise RuntimeError(f"the fake KMS server is already serving at {self.endpoint_url}")
         httpd = _HTTPServer((self._host, self._port), self._dispatcher, self._max_request_bytes)
         thread = threading.Thread(
-            target=httpd.serve_forever,
-            kwargs={"poll_interval": _POLL_INTERVAL},
+            target=httpd.serve_until_stopped,
             name=f"pytest-fakekms-server-{httpd.server_address[1]}",
             daemon=True,
         )
@@ -496,7 +533,7 @@ class FakeKMSServer:
         self._httpd = self._thread = None
         if httpd is None:
             return
-        httpd.shutdown()
+        httpd.stop_serving()
         httpd.close_idle_connections()
         httpd.server_close()
         httpd.join_handlers(_JOIN_TIMEOUT)

@@ -4,6 +4,7 @@ answers in-process and over HTTP, the server fixtures, subprocesses and many thr
 from __future__ import annotations
 
 import contextlib
+import gc
 import http.client
 import json
 import os
@@ -14,6 +15,7 @@ import textwrap
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -402,6 +404,37 @@ def test_stop_closes_keep_alive_connections_and_joins_every_thread() -> None:
     assert not [t for t in threading.enumerate() if t.name.startswith("pytest-fakekms-")]
     with pytest.raises((ConnectionError, http.client.HTTPException, OSError)):
         post(connections[0], "ListKeys")
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open descriptors")
+def test_serving_and_stopping_again_and_again_leaks_nothing() -> None:
+    """The accept loop sleeps until a connection or stop() wakes it (no polling): every
+    stop ends the loop's thread and closes the listening socket and the wake-up pair."""
+    fake = FakeKMS()
+    fake.serve()
+    fake.stop()  # the first serve loads what is loaded once (the model)
+    before = len(os.listdir("/proc/self/fd"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)  # a socket freed but never closed
+        for round_ in range(20):
+            fake.serve()
+            if round_ % 2:
+                conn = connect(fake)
+                assert post(conn, "ListKeys")[0] == 200
+                conn.close()
+            fake.stop()
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+    assert len(os.listdir("/proc/self/fd")) == before
+    assert not [t for t in threading.enumerate() if t.name.startswith("pytest-fakekms-")]
+
+
+def test_a_server_stopped_before_its_loop_ran_stops() -> None:
+    """stop() straight after start() (the thread may not have reached select yet)."""
+    for _ in range(20):
+        server = FakeKMSServer(FakeKMS()._dispatcher).start()
+        server.stop()
+        assert not server.serving
 
 
 def test_server_as_a_context_manager() -> None:

@@ -96,7 +96,7 @@ def _write_object(value: dict[object, object], level: int, out: list[str]) -> No
     out.append("\n" + _INDENT * level + "}")
 
 
-_ONLY_STRINGS = {str}
+_ONLY_STRINGS = frozenset({str})
 
 
 def _string_array(items: list[str]) -> str:

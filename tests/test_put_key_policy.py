@@ -12,6 +12,7 @@ from botocore.exceptions import ParamValidationError
 from conftest import ACCOUNT, CALLER, ROOT, allow, error_of, policy
 
 from pytest_fakekms import KeyState
+from pytest_fakekms.policy.render import render_aws
 
 GOOD = policy(allow({"AWS": ROOT}))
 
@@ -46,6 +47,27 @@ def test_row1_success_stores_the_policy_and_get_returns_aws_form(
     history = fake_kms.policy_history(key_id)
     assert [v.operation for v in history] == ["CreateKey", "PutKeyPolicy"]
     assert history[-1].text == GOOD
+
+
+def test_row1_get_edit_put_get_returns_each_new_policy_in_aws_form(
+    kms: Any, fake_kms: Any, key_id: str
+) -> None:
+    """The usual edit loop: read the policy, change one statement, put it back, read it
+    again. Statements the edit left alone are parsed and rendered from what was kept
+    (policy/render.py render_document); every read must still be exactly the new
+    policy in AWS's layout (kms-facts §1.3), never an earlier one."""
+    role = f"arn:aws:iam::{ACCOUNT}:role/app"
+    for step in range(4):
+        document = json.loads(kms.get_key_policy(KeyId=key_id)["Policy"])
+        document["Statement"].append(allow({"AWS": role}, "kms:Decrypt", Sid=f"Step{step}"))
+        if step >= 2:
+            document["Statement"][1]["Action"] = ["kms:Decrypt", "kms:Encrypt"]
+        sent = json.dumps(document)
+        kms.put_key_policy(KeyId=key_id, Policy=sent)
+        text = kms.get_key_policy(KeyId=key_id)["Policy"]
+        assert json.loads(text) == document
+        assert text == render_aws(json.loads(sent))
+        assert text.count('"Sid" : "Step') == step + 1
 
 
 def test_row1_policy_name_default_is_accepted(kms: Any, fake_kms: Any, key_id: str) -> None:

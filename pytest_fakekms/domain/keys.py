@@ -111,9 +111,9 @@ class KeyRecord:
         """The policy as GetKeyPolicy returns it (AWS's re-serialized form, kms-facts §1.3)."""
         source = self.policy_source
         if not isinstance(source, str):
-            from pytest_fakekms.policy.render import render_aws
+            from pytest_fakekms.policy.render import render_document
 
-            source = self.policy_source = render_aws(source)
+            source = self.policy_source = render_document(source)
         return source
 
     @policy_text.setter

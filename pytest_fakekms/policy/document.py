@@ -404,9 +404,11 @@ def _parse_fast(text: str) -> PolicyDocument:
 # because nothing mutates a document's value or anything in it (checked by grepping the
 # package for item assignment, del, update/pop/append/clear...): PolicyDocument.value is
 # documented read-only; set_policy (operations/policies.py) stores it as the key's
-# ``policy_source``, which KeyRecord.policy_text only renders (render_aws reads it), and in
-# the PolicyVersion it appends, which deep-freezes a copy (recorder.freeze builds new
-# FrozenDict and FrozenList objects) on first read; persistence and the history diffs
+# ``policy_source``, which KeyRecord.policy_text only renders (render_document reads it,
+# and relies on the same rule: it keeps each statement's text with the statement's dict,
+# so that documents sharing a statement render it once), and in the PolicyVersion it
+# appends, which deep-freezes a copy (recorder.freeze builds new FrozenDict and
+# FrozenList objects) on first read; persistence and the history diffs
 # read those frozen copies; the evaluator and the principal checks read the compiled
 # statements, not the value. Whole documents were already shared by parse_policy's cache.
 #

@@ -17,6 +17,7 @@ AWS KMS does not echo the policy text: it prints the parsed JSON with Jackson's
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from json.encoder import encode_basestring
 
 _INDENT = "  "
@@ -32,6 +33,51 @@ def render_aws(value: object) -> str:
     parts: list[str] = []
     _write(value, 0, parts)
     return "".join(parts)
+
+
+def render_document(value: Mapping[str, object]) -> str:
+    """:func:`render_aws` of a parsed policy document's value, which nothing mutates
+    (``PolicyDocument.value``, kept as a key's ``policy_source``).
+
+    Documents that repeat a statement share its value (the parser's fast path reuses
+    statements it has read verbatim: a new ``Id``, one statement changed in a get, edit,
+    put loop), so each statement's text is kept with the statement object it was
+    rendered from and written as it is the next time. Never use this for a value that
+    may change after it was rendered: the kept text would be stale.
+    """
+    statements = value.get("Statement")
+    if type(statements) is list:
+        value = {**value, "Statement": [_statement_text(s) for s in statements]}
+    elif type(statements) is dict:
+        value = {**value, "Statement": _statement_text(statements)}
+    return render_aws(value)
+
+
+class _Rendered(str):
+    """Text already in the layout (a statement at nesting level 1), written as it is."""
+
+    __slots__ = ()
+
+
+# id(statement) -> (statement, its text). The entry holds the statement, so its id is not
+# reused while the entry lives; a full table is emptied (what it held renders again).
+_STATEMENT_TEXTS: dict[int, tuple[object, _Rendered]] = {}
+_STATEMENT_TEXTS_LIMIT = 1024
+
+
+def _statement_text(statement: object) -> object:
+    if type(statement) is not dict:
+        return statement  # rendered in place (the parser refuses it anyway)
+    kept = _STATEMENT_TEXTS.get(id(statement))
+    if kept is not None and kept[0] is statement:
+        return kept[1]
+    parts: list[str] = []
+    _write_object(statement, 1, parts)
+    text = _Rendered("".join(parts))
+    if len(_STATEMENT_TEXTS) >= _STATEMENT_TEXTS_LIMIT:
+        _STATEMENT_TEXTS.clear()
+    _STATEMENT_TEXTS[id(statement)] = (statement, text)
+    return text
 
 
 @functools.lru_cache(maxsize=64)
@@ -120,6 +166,8 @@ def _write_array(value: list[object] | tuple[object, ...], level: int, out: list
 
 
 def _scalar(value: object) -> str:
+    if type(value) is _Rendered:
+        return value
     if value is None:
         return "null"
     if value is True:

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_fakekms.policy.render import default_policy, render_aws
+from pytest_fakekms.policy import render
+from pytest_fakekms.policy.render import default_policy, render_aws, render_document
 
 # Exact text from kms-facts §2.2 (VERIFIED: botocore GetKeyPolicy example, LocalStack snapshot,
 # CloudTrail example in the 2023 developer guide).
@@ -216,3 +217,47 @@ def test_render_shortcut_edges(value: object) -> None:
     """Cases next to the shortcuts' edges, pinned (the property test may not draw them)."""
     assert render_aws(value) == _reference_render(value)
     assert json.loads(render_aws(value)) == value
+
+
+# --- render_document: statement texts kept with the statement objects -------------------
+
+statement_values = st.dictionaries(
+    st.sampled_from(["Sid", "Effect", "Principal", "Action", "Resource", "Condition"]),
+    policy_like,
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(statement_values, min_size=1, max_size=6),
+    st.lists(st.lists(st.integers(0, 5), min_size=1, max_size=5), min_size=1, max_size=6),
+    st.booleans(),
+)
+def test_render_document_is_render_aws(
+    pool: list[dict[str, object]], picks: list[list[int]], single: bool
+) -> None:
+    """Documents that share statement objects (as parsed documents do) render exactly as
+    render_aws renders them, whichever was rendered first and however often."""
+    for pick in picks:
+        statements = [pool[i % len(pool)] for i in pick]
+        document: dict[str, object] = {"Version": "2012-10-17", "Id": str(pick)}
+        document["Statement"] = statements[0] if single else statements
+        assert render_document(document) == render_aws(document)
+        assert render_document(document) == render_aws(document)  # now from what was kept
+
+
+def test_render_document_after_its_table_was_emptied(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render, "_STATEMENT_TEXTS_LIMIT", 2)
+    monkeypatch.setattr(render, "_STATEMENT_TEXTS", {})
+    statements = [{"Sid": f"s{i}", "Effect": "Allow", "Action": ["kms:*"]} for i in range(5)]
+    for _ in range(3):
+        document = {"Version": "2012-10-17", "Statement": statements}
+        assert render_document(document) == render_aws(document)
+    assert len(render._STATEMENT_TEXTS) <= 2
+
+
+def test_render_document_keeps_documents_that_are_not_policies_exact() -> None:
+    for value in ({}, {"Statement": []}, {"Statement": "x"}, {"Statement": [1, {"a": "b"}]}):
+        assert render_document(value) == render_aws(value)

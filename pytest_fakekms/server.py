@@ -140,9 +140,8 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         self._handlers: list[threading.Thread] = []
-        # stop_serving() wakes the accept loop through this pair: the loop never polls.
+        # stop_serving() ends the accept loop by writing to this pair: the loop never polls.
         self._wake_reader, self._wake_writer = socket.socketpair()
-        self._stopping = False
         self._stopped = threading.Event()
         super().__init__(address, _Handler)
 
@@ -164,19 +163,16 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
             with selectors.DefaultSelector() as selector:
                 selector.register(self.socket, selectors.EVENT_READ)
                 selector.register(self._wake_reader, selectors.EVENT_READ)
-                while not self._stopping:
-                    ready = selector.select()
-                    if self._stopping:
-                        break
-                    if any(key.fileobj is self.socket for key, _ in ready):
-                        self.handle_request()  # accepts at once: timeout is 0
-                    self.service_actions()
+                while True:
+                    ready = [key.fileobj for key, _ in selector.select()]
+                    if self._wake_reader in ready:  # stop_serving() wrote: stop
+                        return
+                    self.handle_request()  # accepts at once: timeout is 0
         finally:
             self._stopped.set()
 
     def stop_serving(self) -> None:
         """End :meth:`serve_until_stopped` and wait until it has returned."""
-        self._stopping = True
         with contextlib.suppress(OSError):
             self._wake_writer.send(b"\0")
         self._stopped.wait()

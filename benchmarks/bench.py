@@ -107,7 +107,7 @@ import tempfile
 import time
 import tracemalloc
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -115,6 +115,18 @@ from typing import Any
 import boto3
 import botocore
 from botocore.awsrequest import AWSResponse
+from timing import (  # benchmarks/ is on sys.path when a script there runs
+    Call,
+    Client,
+    Series,
+    calibrate,
+    canned_response,
+    interleave,
+    min_ratio,
+    paired_ratio,
+    progress,
+    timed_batch,
+)
 
 from pytest_fakekms import FakeKMS
 
@@ -137,14 +149,10 @@ REGION = "us-east-1"
 ROOT = f"arn:aws:iam::{ACCOUNT_ID}:root"
 CANNED_KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 CANNED_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/{CANNED_KEY_ID}"
-CONTENT_TYPE = "application/x-amz-json-1.1"
 PLAINTEXT = secrets.token_bytes(1024)
 MESSAGE = secrets.token_bytes(1024)
 POLICY_QUOTA = 32_768
 LIST_PAGE = 1000
-
-Call = Callable[[], object]
-Client = Any
 
 
 # --- settings ------------------------------------------------------------------------
@@ -195,84 +203,7 @@ QUICK = Settings(
 )
 
 
-def progress(message: str) -> None:
-    """Progress goes to stderr, so that stdout carries only the results."""
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-# --- statistics ------------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class Series:
-    """Per-call times (seconds) of one column, one value per round."""
-
-    values: list[float] = dataclasses.field(default_factory=list)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.values)
-
-    @property
-    def min(self) -> float:
-        return min(self.values)
-
-
-def paired_ratio(numerator: Series, denominator: Series) -> float:
-    """Median over rounds of the per-round ratio."""
-    return statistics.median(
-        a / b for a, b in zip(numerator.values, denominator.values, strict=True)
-    )
-
-
-def min_ratio(numerator: Series, denominator: Series) -> float:
-    """Ratio of the best rounds."""
-    return numerator.min / denominator.min
-
-
-def interleave(columns: dict[str, Callable[[], float]], rounds: int) -> dict[str, Series]:
-    """Run one batch of every column per round, rotating the order round by round."""
-    names = list(columns)
-    results = {name: Series() for name in names}
-    for round_index in range(rounds):
-        shift = round_index % len(names)
-        for name in names[shift:] + names[:shift]:
-            results[name].values.append(columns[name]())
-    return results
-
-
-def timed_batch(activate: Callable[[], AbstractContextManager[Any]], prepare: Callable[[], Call],
-                n: int) -> float:  # fmt: skip
-    """Per-call seconds of ``n`` calls made inside ``activate()``, after an untimed set-up."""
-    with activate():
-        call = prepare()
-        call()  # warm-up: one-off work (lazy material, first look-ups) is not counted
-        gc.collect()
-        start = time.perf_counter_ns()
-        for _ in range(n):
-            call()
-        elapsed = time.perf_counter_ns() - start
-    return elapsed / n / 1e9
-
-
-def calibrate(activate: Callable[[], AbstractContextManager[Any]], prepare: Callable[[], Call],
-              settings: Settings) -> int:  # fmt: skip
-    """Calls per batch so that a batch lasts about ``settings.batch_seconds``."""
-    single = min(timed_batch(activate, prepare, 1) for _ in range(3))
-    return max(1, min(settings.max_batch, round(settings.batch_seconds / max(single, 1e-9))))
-
-
 # --- the floor: canned responses -----------------------------------------------------------
-
-
-class _Raw:
-    """The raw body object an ``AWSResponse`` streams its content from."""
-
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._body
 
 
 def _b64(data: bytes) -> str:
@@ -393,13 +324,7 @@ class FloorResponder:
             work = self.work.get(operation)
             if work is not None:
                 work(request)
-            headers = {
-                "x-amzn-RequestId": "7d2c6a52-3c3f-4a5e-9b1e-6f0c1f1b2a3c",
-                "Content-Type": CONTENT_TYPE,
-                "Content-Length": str(len(body)),
-            }
-            # A plain dict, as the interceptor passes: botocore only reads it.
-            return AWSResponse(request.url, 200, headers, _Raw(body))  # type: ignore[arg-type]
+            return canned_response(request.url, body)
 
         return answer
 
@@ -713,7 +638,7 @@ def run_cases(backends: list[Backend], settings: Settings) -> list[CaseResult]:
                 return case.prepare(backend.client)
 
             try:
-                n = calibrate(backend.activate, prepare, settings)
+                n = calibrate(backend.activate, prepare, settings.batch_seconds, settings.max_batch)
             except Exception as error:  # an operation the backend does not implement
                 skipped[backend.name] = _describe_error(error)
                 continue
@@ -760,7 +685,7 @@ def run_fixture_cycle(settings: Settings) -> tuple[dict[str, Series], dict[str, 
         def prepare(cycle: Callable[[], None] = cycle) -> Call:
             return cycle
 
-        n = calibrate(contextlib.nullcontext, prepare, settings)
+        n = calibrate(contextlib.nullcontext, prepare, settings.batch_seconds, settings.max_batch)
         batch[name] = n
         columns[name] = functools.partial(timed_batch, contextlib.nullcontext, prepare, n)
     progress(f"fixture set-up + tear-down: batches {batch}")
@@ -1096,13 +1021,15 @@ def describe_interleaved(
     def fake_prepare(key_id: str) -> Callable[[], Call]:
         return lambda: lambda: client.describe_key(KeyId=key_id)
 
-    n_floor = calibrate(contextlib.nullcontext, floor_prepare, settings)
+    n_floor = calibrate(
+        contextlib.nullcontext, floor_prepare, settings.batch_seconds, settings.max_batch
+    )
     columns: dict[str, Callable[[], float]] = {
         "floor": functools.partial(timed_batch, contextlib.nullcontext, floor_prepare, n_floor)
     }
     for count, fake, key_id in seeded:
         prepare = fake_prepare(key_id)
-        n_fake = calibrate(_activator(fake), prepare, settings)
+        n_fake = calibrate(_activator(fake), prepare, settings.batch_seconds, settings.max_batch)
         columns[f"{count:,}"] = functools.partial(timed_batch, _activator(fake), prepare, n_fake)
     progress(f"DescribeKey at {', '.join(c for c in columns if c != 'floor')} keys, interleaved")
     return interleave(columns, settings.rounds)

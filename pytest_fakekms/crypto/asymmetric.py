@@ -77,11 +77,7 @@ _HASHES_BY_BYTES: dict[int, type[hashes.HashAlgorithm]] = {
 
 def public_key_der(material: Material) -> bytes:
     """The key's public half as DER SubjectPublicKeyInfo, as GetPublicKey returns it."""
-    return (
-        _private_key(material)
-        .public_key()
-        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
+    return material.public_key_der
 
 
 def generate_data_key_pair(spec: str) -> tuple[bytes, bytes]:
@@ -159,7 +155,7 @@ def verify(
 ) -> bool:
     """Whether ``signature`` is valid; raises for requests AWS rejects outright."""
     _check_sign_request(material.key_spec, message, message_type, algorithm)
-    public = _private_key(material).public_key()
+    public = material.public_key
     try:
         _verify(public, message, message_type, algorithm, signature)
     except (InvalidSignature, ValueError):

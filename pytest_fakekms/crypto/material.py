@@ -26,12 +26,17 @@ characters (kms-facts §7.1); the fake draws it at random.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import secrets
 from typing import TYPE_CHECKING
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.hazmat.primitives.serialization import load_der_private_key
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_der_private_key,
+)
 
 from pytest_fakekms.crypto.rsa_pool import claim, new_rsa_key
 from pytest_fakekms.crypto.specs import ALL_KEY_SPECS, MAC, unsupported_key_spec
@@ -40,7 +45,7 @@ from pytest_fakekms.errors import KMSError
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import mldsa
-    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 
     MLDSAKeyClass = (
         type[mldsa.MLDSA44PrivateKey]
@@ -72,6 +77,21 @@ class Material:
 
     def __repr__(self) -> str:  # never print the secret
         return f"Material({self.key_spec!r}, version={self.version}, id={self.material_id[:8]}...)"
+
+    # Made on first use and kept: Verify and GetPublicKey ask for them on every call, and
+    # a material never changes (the instance's __dict__ holds them; frozen only blocks
+    # assignment).
+    @functools.cached_property
+    def public_key(self) -> PublicKeyTypes:
+        """The public half of the private key (ValueError for symmetric and HMAC material)."""
+        if self.private_key is None:
+            raise ValueError(f"{self} has no private key: it is not an asymmetric key")
+        return self.private_key.public_key()
+
+    @functools.cached_property
+    def public_key_der(self) -> bytes:
+        """:attr:`public_key` as DER SubjectPublicKeyInfo, as GetPublicKey returns it."""
+        return self.public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
 
 
 def new_material(key_spec: str, version: int = 1, *, material_id: str | None = None) -> Material:

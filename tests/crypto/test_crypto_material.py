@@ -131,3 +131,23 @@ def test_ml_dsa_without_backend_support_says_so(monkeypatch: pytest.MonkeyPatch)
         material.new_material("ML_DSA_44")
     assert info.value.code == "UnsupportedOperationException"
     assert "lacks ML-DSA" in (info.value.message or "")
+
+
+@pytest.mark.parametrize("key_spec", ["ECC_NIST_P256", "RSA_2048", "ECC_NIST_EDWARDS25519"])
+def test_public_key_is_made_once(key_spec: str) -> None:
+    """Verify and GetPublicKey read the public half on every call: it is the private key's
+    own, kept on the material after the first read."""
+    made = material.new_material(key_spec)
+    assert made.private_key is not None
+    expected = made.private_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert made.public_key_der == expected
+    assert made.public_key is made.public_key
+    assert made.public_key_der is made.public_key_der
+    assert (
+        made.public_key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        == expected
+    )

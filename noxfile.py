@@ -49,3 +49,10 @@ def bench(session: nox.Session) -> None:
     """Benchmarks against botocore's floor and moto; writes benchmarks/results.md."""
     session.install("-e", ".[test]")
     session.run("python", "benchmarks/bench.py", *session.posargs)
+
+
+@nox.session
+def sweep(session: nox.Session) -> None:
+    """Every implemented operation against botocore's floor; writes benchmarks/sweep.md."""
+    session.install("-e", ".[test]")
+    session.run("python", "benchmarks/sweep.py", *session.posargs)

@@ -137,6 +137,11 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     return result
 
 
+#: The most calls a failing test's "fake KMS calls" section lists: the first and the last
+#: half, with the number left out between them (a test may have made 100,000 calls).
+REPORT_CALLS = 200
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
@@ -145,7 +150,7 @@ def pytest_runtest_makereport(
     report = yield
     fake = item.stash.get(_FAKE_KEY, None)
     if fake is not None and report.failed and report.when == "call":
-        report.sections.append(("fake KMS calls", fake.calls.render()))
+        report.sections.append(("fake KMS calls", fake.calls.render(limit=REPORT_CALLS)))
     return report
 
 

@@ -408,14 +408,18 @@ class CallList(Sequence[Call]):
         """Every call numbered with its summary, one per line (the middle elided past ``limit``)."""
         if not self._length:
             return "  (no KMS calls were recorded)"
-        entries = list(enumerate(self, start=1))
-        if limit is None or len(entries) <= limit:
-            return "\n".join(_numbered(entries))
+        if limit is None or self._length <= limit:
+            return "\n".join(_numbered(enumerate(self, start=1)))
+        # Only the calls shown are touched: a failing test may have made 100,000.
         head = max(limit // 2, 1)
         tail = max(limit - head, 1)
-        omitted = len(entries) - head - tail
-        lines = [*_numbered(entries[:head]), f"  … {_count(omitted)} omitted …"]
-        return "\n".join(lines + _numbered(entries[-tail:]))
+        omitted = self._length - head - tail
+        lines = [*self._numbered_range(0, head), f"  … {_count(omitted)} omitted …"]
+        return "\n".join(lines + self._numbered_range(self._length - tail, self._length))
+
+    def _numbered_range(self, start: int, stop: int) -> list[str]:
+        items = self._items
+        return _numbered((index + 1, items[index]) for index in range(start, stop))
 
 
 def _check_criteria(operation: str | None, params: Mapping[str, Any]) -> None:

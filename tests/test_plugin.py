@@ -146,6 +146,40 @@ def test_passes(fake_kms):
     assert "ListKeys()" not in result.stdout.str()
 
 
+def test_report_section_of_a_long_test_lists_its_first_and_last_calls(
+    pytester: pytest.Pytester,
+) -> None:
+    """A failing test that made 260 calls gets 200 of them in its section: the first 100
+    and the last 100, and how many were left out between (plugin.REPORT_CALLS)."""
+    pytester.makepyfile(
+        CLIENT
+        + """
+def test_fails(fake_kms):
+    client = kms()
+    key_id = client.create_key()["KeyMetadata"]["KeyId"]
+    for _ in range(258):
+        client.describe_key(KeyId=key_id)
+    client.list_keys()
+    assert False
+"""
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*- fake KMS calls -*",
+            "  1. CreateKey() -> ok",
+            "  100. DescribeKey(*) -> ok",
+            "  … 60 calls omitted …",
+            "  161. DescribeKey(*) -> ok",
+            "  260. ListKeys() -> ok",
+        ]
+    )
+    section = result.stdout.str().split("fake KMS calls")[1]
+    assert "  101. " not in section
+    assert "  160. " not in section
+
+
 def test_assertrepr_compare_for_policies(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """

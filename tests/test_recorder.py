@@ -449,6 +449,18 @@ class TestRender:
         ]
         assert len(log.render(limit=10).splitlines()) == 10
 
+    def test_limit_summarises_only_the_calls_shown(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A failure report stays cheap after 100,000 calls: only the calls it lists are
+        summarised."""
+        log = CallList(make_call("DescribeKey", KeyId=f"k{i}") for i in range(1, 10_001))
+        summarised: list[Call] = []
+        original = Call.summary
+        monkeypatch.setattr(Call, "summary", lambda call: summarised.append(call) or original(call))
+        lines = log.render(limit=6).splitlines()
+        assert len(summarised) == 6
+        assert lines[3] == "  … 9994 calls omitted …"
+        assert lines[-1] == "  10000. DescribeKey(KeyId='k10000') -> ok"
+
 
 # --- CallRecorder -----------------------------------------------------------------------
 

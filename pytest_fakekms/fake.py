@@ -223,6 +223,7 @@ class FakeKMS:
                 record = self._record(ctx.key_id or "", ctx)
                 if state is not None:
                     record.force_state(KeyState(state), ctx.now)
+                    self._state.backend.watch(record)
         except KMSError as error:
             raise ValueError(f"create_key: {error.code}: {error.message}") from None
         return record.view()
@@ -240,6 +241,7 @@ class FakeKMS:
         with self._state.backend.lock:
             record = self._find(key)
             record.force_state(KeyState(state), self._state.clock.now())
+            self._state.backend.watch(record)
         return record.view()
 
     # -- recorded calls and history --------------------------------------------------------

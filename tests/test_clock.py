@@ -4,6 +4,7 @@ botocore's retry back-off for KMS requests is spent on it instead of in wall tim
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from typing import Any
 
@@ -12,8 +13,10 @@ import pytest
 from botocore.config import Config
 from conftest import ACCOUNT, REGION, error_of
 
-from pytest_fakekms import KeyState
+from pytest_fakekms import FakeKMS, KeyState
 from pytest_fakekms.clock import VirtualClock
+from pytest_fakekms.domain.keys import KeyRecord
+from pytest_fakekms.persistence import dump_state, load_state
 
 ARN_PREFIX = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/"
 START = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
@@ -177,3 +180,90 @@ def test_back_off_is_recorded_on_the_next_attempt(fake_kms: Any) -> None:
     expected = before + dt.timedelta(seconds=second.backoff)
     assert abs(second.at - expected) < dt.timedelta(milliseconds=1)
     assert second.at.microsecond % 1000 == 0
+
+
+# --- an advance visits only the keys with a date it can reach ----------------------------------
+
+ROTATION_DAYS = 90
+
+
+def _to_pending_deletion(how: str, kms: Any, fake: Any) -> str:
+    """A key given a DeletionDate (30 days ahead) by one of the ways there are."""
+    if how == "created":
+        return str(fake.create_key(state="PendingDeletion").key_id)
+    key_id = str(kms.create_key()["KeyMetadata"]["KeyId"])
+    if how == "forced":
+        fake.set_key_state(key_id, "PendingDeletion")
+    else:
+        kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=30)
+    return key_id
+
+
+@pytest.mark.parametrize("how", ["scheduled", "forced", "created"])
+@pytest.mark.parametrize("loaded", [False, True], ids=["same fake", "saved and loaded"])
+def test_every_way_to_a_deletion_date_ends_in_deletion(
+    kms: Any, fake_kms: Any, how: str, loaded: bool
+) -> None:
+    """The clock deletes a key however it got its DeletionDate: ScheduleKeyDeletion,
+    ``set_key_state``, ``create_key(state=...)``, and in a fake that loaded a saved state
+    (Backend.watch is what each of them must call)."""
+    fake = fake_kms
+    key_id = _to_pending_deletion(how, kms, fake)
+    for _ in range(50):  # keys without dates, which an advance no longer visits
+        fake.create_key()
+    if loaded:
+        fake = FakeKMS()
+        load_state(json.loads(json.dumps(dump_state(fake_kms))), fake)
+    fake.clock.advance(days=29, hours=23)
+    assert fake.key(key_id).state is KeyState.PENDING_DELETION
+    fake.clock.advance(hours=1)
+    with pytest.raises(KeyError):
+        fake.key(key_id)
+    assert len(fake.keys()) == 50
+
+
+@pytest.mark.parametrize("loaded", [False, True], ids=["same fake", "saved and loaded"])
+def test_automatic_rotation_comes_due_in_a_loaded_fake_too(
+    kms: Any, fake_kms: Any, key_id: str, loaded: bool
+) -> None:
+    kms.enable_key_rotation(KeyId=key_id, RotationPeriodInDays=ROTATION_DAYS)
+    fake = fake_kms
+    if loaded:
+        fake = FakeKMS()
+        load_state(json.loads(json.dumps(dump_state(fake_kms))), fake)
+    fake.clock.advance(days=ROTATION_DAYS * 2)
+    assert [m.version for m in fake._find(key_id).materials] == [1, 2, 3]
+
+
+def test_an_advance_visits_only_keys_with_a_date(
+    kms: Any, fake_kms: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every botocore retry advances the clock by its back-off; at 100,000 keys a retried
+    DescribeKey cost 17x a plain one while each advance walked every key (issue #8 scaling
+    audit, 2026-11-27). Now an advance visits the keys waiting for a date, and a key
+    leaves that list once it has none."""
+    for _ in range(300):
+        fake_kms.create_key()
+    scheduled = _to_pending_deletion("scheduled", kms, fake_kms)
+    rotating = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.enable_key_rotation(KeyId=rotating)
+    visited: list[str] = []
+    awaits_clock = KeyRecord.awaits_clock
+
+    def counted(record: KeyRecord) -> bool:
+        visited.append(record.key_id)
+        return awaits_clock(record)
+
+    monkeypatch.setattr(KeyRecord, "awaits_clock", counted)
+    fake_kms.clock.advance(1)
+    assert sorted(visited) == sorted([scheduled, rotating])
+    kms.cancel_key_deletion(KeyId=scheduled)
+    kms.disable_key_rotation(KeyId=rotating)
+    visited.clear()
+    fake_kms.clock.advance(1)  # finds neither has a date any more: both leave the list
+    assert sorted(visited) == sorted([scheduled, rotating])
+    visited.clear()
+    fake_kms.clock.advance(days=400)
+    assert visited == []
+    assert fake_kms.key(scheduled).state is KeyState.DISABLED
+    assert len(fake_kms._find(rotating).materials) <= 1

@@ -88,9 +88,20 @@ class Backend:
         self.clock = clock
         self.lock = threading.RLock()
         self._stores: dict[tuple[str, str], RegionStore] = {}
-        clock.on_advance(self._complete_due_deletions)
-        clock.on_advance(self._complete_due_rotations)
-        clock.on_advance(self._expire_imported_material)
+        #: The keys the clock can bring something due for, by ``id()``: see :meth:`watch`.
+        self._watched: dict[int, KeyRecord] = {}
+        clock.on_advance(self._complete_due_events)
+
+    def watch(self, record: KeyRecord) -> None:
+        """Visit ``record`` on every clock advance from now on; call it whenever a key gets
+        a date the clock can reach (a DeletionDate, automatic rotation, a ValidTo).
+
+        An advance visits only watched keys, not every key: botocore's retries advance
+        the clock by their back-off, and a retried call at 100,000 keys cost 17x a plain
+        one when each advance walked every key three times. A key leaves the list at an
+        advance that finds it deleted or with none of those dates.
+        """
+        self._watched[id(record)] = record
 
     def store(self, account_id: str, region: str) -> RegionStore:
         """The store for an account and Region, created on first use."""
@@ -109,8 +120,11 @@ class Backend:
         return f"mrk-{key_id.replace('-', '')}" if multi_region else key_id
 
     def add_key(self, record: KeyRecord) -> None:
-        """Store a new key."""
+        """Store a new key (watched if it already has a date the clock can reach: a key
+        loaded from a saved state)."""
         self.store(record.account_id, record.region).add(record)
+        if record.awaits_clock():
+            self.watch(record)
 
     def find(self, ref: KeyRef) -> KeyRecord:
         """The key ``ref`` names, or AWS's NotFoundException."""
@@ -132,26 +146,26 @@ class Backend:
         for alias in store.aliases_of(record.key_id):
             del store.aliases[alias.name]
 
-    def _complete_due_deletions(self, now: dt.datetime) -> None:
+    def _complete_due_events(self, now: dt.datetime) -> None:
+        """What the clock has brought due for each watched key, in this order: its
+        scheduled deletion, its automatic rotations (``KeyRecord.complete_due_rotations``),
+        the expiry of its imported material (``KeyRecord.expire_imported_material``)."""
         with self.lock:
-            for _, store in self.stores():
-                for record in list(store.keys.values()):
-                    due = record.deletion_date
-                    if record.state is KeyState.PENDING_DELETION and due and due <= now:
-                        self.delete_key(record)
-
-    def _complete_due_rotations(self, now: dt.datetime) -> None:
-        """Automatic key rotations whose NextRotationDate the clock has passed."""
-        with self.lock:
-            for _, store in self.stores():
-                for record in store.keys.values():
-                    if record.rotation_enabled:
-                        record.complete_due_rotations(now)
-
-    def _expire_imported_material(self, now: dt.datetime) -> None:
-        """Imported key material whose ValidTo the clock has passed."""
-        with self.lock:
-            for _, store in self.stores():
-                for record in store.keys.values():
-                    if record.valid_to is not None:
-                        record.expire_imported_material(now)
+            for ident, record in list(self._watched.items()):
+                if (
+                    self.store(record.account_id, record.region).keys.get(record.key_id)
+                    is not record
+                ):
+                    del self._watched[ident]  # deleted since
+                    continue
+                due = record.deletion_date
+                if record.state is KeyState.PENDING_DELETION and due and due <= now:
+                    self.delete_key(record)
+                    del self._watched[ident]
+                    continue
+                if record.rotation_enabled:
+                    record.complete_due_rotations(now)
+                if record.valid_to is not None:
+                    record.expire_imported_material(now)
+                if not record.awaits_clock():
+                    del self._watched[ident]

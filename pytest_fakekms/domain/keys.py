@@ -203,6 +203,11 @@ class KeyRecord:
         """How many on-demand rotations the key has had (AWS allows 25 per key)."""
         return sum(r.rotation_type == ON_DEMAND for r in self.rotations)
 
+    def awaits_clock(self) -> bool:
+        """True while the clock can bring something due for this key: a DeletionDate,
+        automatic rotation (even while disabled: it resumes), or a ValidTo."""
+        return self.deletion_date is not None or self.rotation_enabled or self.valid_to is not None
+
     def complete_due_rotations(self, now: dt.datetime) -> None:
         """Perform the automatic rotations whose date has come, each dated on its schedule.
 

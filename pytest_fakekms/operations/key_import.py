@@ -236,6 +236,8 @@ def import_key_material(ctx: Context, params: Params) -> Result:
     material = _material(record, data)
     _check_same_material(record, params, material.material_id)
     _install(record, material, expiration)
+    if record.valid_to is not None:
+        ctx.state.backend.watch(record)
     result: Result = {"KeyId": record.arn}
     if record.key_spec == SYMMETRIC:
         result["KeyMaterialId"] = material.material_id

@@ -40,6 +40,7 @@ def schedule_key_deletion(ctx: Context, params: Params) -> Result:
     }
     if record.state is KeyState.PENDING_DELETION:
         record.deletion_date = ctx.now + dt.timedelta(days=window)
+        ctx.state.backend.watch(record)
         result["DeletionDate"] = record.deletion_date.timestamp()
     return result
 

@@ -222,7 +222,7 @@ def load_state(data: Mapping[str, Any], into: FakeKMS | FakeState) -> None:
             state.backend.add_key(_load_key(entry))
         for entry in data.get("aliases", []):
             store = state.backend.store(entry["account_id"], entry["region"])
-            store.aliases[entry["name"]] = _load_alias(entry)
+            store.add_alias(_load_alias(entry))
     for key_id, versions in data.get("policy_history", {}).items():
         for version in versions:
             state.history.append(key_id, _load_version(version))

@@ -12,6 +12,7 @@ material is deleted when it passes the material's ValidTo
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import threading
@@ -47,8 +48,17 @@ class RegionStore:
     """
 
     keys: dict[str, KeyRecord] = dataclasses.field(default_factory=dict)
+    #: Read freely; change only through :meth:`add_alias`, :meth:`retarget_alias` and
+    #: :meth:`remove_alias`, which keep the two indexes below.
     aliases: dict[str, AliasRecord] = dataclasses.field(default_factory=dict)
     order: list[str] = dataclasses.field(default_factory=list, repr=False, compare=False)
+    #: Every alias name, sorted: ListAliases pages from a marker found by bisection.
+    alias_names: list[str] = dataclasses.field(default_factory=list, repr=False, compare=False)
+    #: Alias names by target key id (in creation order): the per-key quota, the KeyId
+    #: filter and key deletion look here instead of at every alias.
+    _names_by_key: dict[str, dict[str, None]] = dataclasses.field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def add(self, record: KeyRecord) -> None:
         """Store a new key, last in creation order."""
@@ -77,8 +87,34 @@ class RegionStore:
                 yield position, record
 
     def aliases_of(self, key_id: str) -> list[AliasRecord]:
-        """The aliases that point at ``key_id``."""
-        return [a for a in self.aliases.values() if a.target_key_id == key_id]
+        """The aliases that point at ``key_id``, oldest first."""
+        return [self.aliases[name] for name in self._names_by_key.get(key_id, ())]
+
+    def add_alias(self, alias: AliasRecord) -> None:
+        """Store an alias (one stored under its name before is replaced: a loaded state)."""
+        if alias.name in self.aliases:
+            self.remove_alias(alias.name)
+        self.aliases[alias.name] = alias
+        bisect.insort(self.alias_names, alias.name)
+        self._names_by_key.setdefault(alias.target_key_id, {})[alias.name] = None
+
+    def retarget_alias(self, alias: AliasRecord, key_id: str) -> None:
+        """Point a stored alias at ``key_id``."""
+        self._unlink(alias)
+        alias.target_key_id = key_id
+        self._names_by_key.setdefault(key_id, {})[alias.name] = None
+
+    def remove_alias(self, name: str) -> None:
+        """Forget a stored alias."""
+        alias = self.aliases.pop(name)
+        del self.alias_names[bisect.bisect_left(self.alias_names, name)]
+        self._unlink(alias)
+
+    def _unlink(self, alias: AliasRecord) -> None:
+        names = self._names_by_key[alias.target_key_id]
+        del names[alias.name]
+        if not names:
+            del self._names_by_key[alias.target_key_id]
 
 
 class Backend:
@@ -144,7 +180,7 @@ class Backend:
         store = self.store(record.account_id, record.region)
         store.remove(record.key_id)
         for alias in store.aliases_of(record.key_id):
-            del store.aliases[alias.name]
+            store.remove_alias(alias.name)
 
     def _complete_due_events(self, now: dt.datetime) -> None:
         """What the clock has brought due for each watched key, in this order: its

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from pytest_fakekms import errors
@@ -55,7 +56,7 @@ def create_alias(ctx: Context, params: Params) -> Result:
             "AlreadyExistsException", f"An alias with the name {arn} already exists"
         )
     _check_alias_quota(ctx, store, record.key_id)
-    store.aliases[name] = AliasRecord(name, arn, record.key_id, ctx.now, ctx.now)
+    store.add_alias(AliasRecord(name, arn, record.key_id, ctx.now, ctx.now))
     return {}
 
 
@@ -72,7 +73,7 @@ def update_alias(ctx: Context, params: Params) -> Result:
         raise cell(ctx.operation, record.state).error(record.arn)
     if record.key_id != alias.target_key_id:
         _check_alias_quota(ctx, store, record.key_id)
-    alias.target_key_id = record.key_id
+        store.retarget_alias(alias, record.key_id)
     alias.last_updated_date = ctx.now
     return {}
 
@@ -85,7 +86,7 @@ def delete_alias(ctx: Context, params: Params) -> Result:
     store = ctx.state.backend.store(ctx.account_id, ctx.region)
     alias = _existing(ctx, store, name)
     ctx.key_id = alias.target_key_id
-    del store.aliases[name]
+    store.remove_alias(name)
     return {}
 
 
@@ -101,24 +102,24 @@ def _alias_entry(alias: AliasRecord) -> dict[str, Any]:
 
 @operation("ListAliases")
 def list_aliases(ctx: Context, params: Params) -> Result:
-    """Aliases in the caller's account and Region, optionally of one key, with paging."""
+    """Aliases in the caller's account and Region, optionally of one key, by name, with
+    paging: the marker is the name of the next alias, and a page costs what is on it."""
     store = ctx.state.backend.store(ctx.account_id, ctx.region)
-    aliases = sorted(store.aliases.values(), key=lambda a: a.name)
     if "KeyId" in params:
         key_id = ctx.key(params, check_state=False).key_id
-        aliases = [a for a in aliases if a.target_key_id == key_id]
+        names = sorted(alias.name for alias in store.aliases_of(key_id))  # 50 at most
+    else:
+        names = store.alias_names
     start = 0
     if "Marker" in params:
-        names = [a.name for a in aliases]
-        if params["Marker"] not in names:
+        start = bisect.bisect_left(names, params["Marker"])
+        if start == len(names) or names[start] != params["Marker"]:
             raise errors.KMSError("InvalidMarkerException", "The marker is not valid.")
-        start = names.index(params["Marker"])
     limit = params.get("Limit", 100)
-    page = aliases[start : start + limit]
     result: Result = {
-        "Aliases": [_alias_entry(a) for a in page],
-        "Truncated": start + limit < len(aliases),
+        "Aliases": [_alias_entry(store.aliases[name]) for name in names[start : start + limit]],
+        "Truncated": start + limit < len(names),
     }
     if result["Truncated"]:
-        result["NextMarker"] = aliases[start + limit].name
+        result["NextMarker"] = names[start + limit]
     return result

@@ -449,6 +449,35 @@ def test_list_key_rotations_pages_with_limit_and_marker(kms: Any, key_id: str) -
     assert error_of(raised) == ("InvalidMarkerException", rotation.INVALID_MARKER, 400)
 
 
+@pytest.mark.parametrize("include", ["ROTATIONS_ONLY", "ALL_KEY_MATERIAL"])
+def test_every_page_size_lists_the_same_entries(kms: Any, key_id: str, include: str) -> None:
+    """A page builds only its own entries (issue #8 scaling audit: at 1,000 rotations a
+    Limit=10 page built all of them, 2.2x): the first material, when asked for, is entry
+    0, and pages of any size put together give the one-page listing."""
+    for _ in range(6):
+        kms.rotate_key_on_demand(KeyId=key_id)
+    whole = kms.list_key_rotations(KeyId=key_id, IncludeKeyMaterial=include)["Rotations"]
+    assert len(whole) == (7 if include == "ALL_KEY_MATERIAL" else 6)
+    for limit in range(1, 9):
+        pages = kms.get_paginator("list_key_rotations").paginate(
+            KeyId=key_id, IncludeKeyMaterial=include, PaginationConfig={"PageSize": limit}
+        )
+        assert [r for page in pages for r in page["Rotations"]] == whole, limit
+
+
+def test_old_ciphertexts_decrypt_after_many_rotations(kms: Any, fake_kms: Any, key_id: str) -> None:
+    """Decrypt finds the blob's material version directly (versions are 1, 2, 3...)."""
+    blobs = []
+    for _ in range(4):
+        blobs.append(kms.encrypt(KeyId=key_id, Plaintext=b"x")["CiphertextBlob"])
+        kms.rotate_key_on_demand(KeyId=key_id)
+    record = fake_kms._find(key_id)
+    assert [m.version for m in record.materials] == [1, 2, 3, 4, 5]
+    assert [record.material(v) for v in (0, 6)] == [None, None]
+    for blob in blobs:
+        assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"x"
+
+
 def test_list_key_rotations_needs_a_symmetric_key(kms: Any) -> None:
     key_id = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"][
         "KeyId"

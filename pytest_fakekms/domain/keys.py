@@ -180,7 +180,10 @@ class KeyRecord:
 
     def material(self, version: int) -> Material | None:
         """The key's material of ``version`` (the one a ciphertext blob names), if it has it."""
-        for material in self.materials:  # a loop, not next(genexpr): Decrypt asks every call
+        materials = self.materials
+        if 0 < version <= len(materials) and materials[version - 1].version == version:
+            return materials[version - 1]  # rotation numbers versions 1, 2, 3...: no scan
+        for material in materials:  # a loop, not next(genexpr): Decrypt asks every call
             if material.version == version:
                 return material
         return None

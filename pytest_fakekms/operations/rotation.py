@@ -223,11 +223,13 @@ def _first_material_entry(record: KeyRecord) -> Result:
     }
 
 
-def _entries(record: KeyRecord, include_all: bool) -> list[Result]:
-    entries = [_rotation_entry(record, r) for r in record.rotations]
-    if include_all and record.material_id:
-        entries.insert(0, _first_material_entry(record))
-    return entries
+def _entries(record: KeyRecord, include_all: bool, start: int, end: int) -> list[Result]:
+    """Entries ``start`` to ``end`` of the listing, building no others: the first
+    material first when ``include_all``, then the rotations, oldest first."""
+    first = 1 if include_all else 0
+    entries = [_first_material_entry(record)] if first and start == 0 < end else []
+    rotations = record.rotations[max(start - first, 0) : max(end - first, 0)]
+    return entries + [_rotation_entry(record, r) for r in rotations]
 
 
 def _start(marker: str | None, count: int) -> int:
@@ -246,10 +248,14 @@ def list_key_rotations(ctx: Context, params: Params) -> Result:
     if record.key_spec != SYMMETRIC:
         message = ROTATIONS_UNSUPPORTED.format(arn=record.arn, spec=record.key_spec)
         raise KMSError(UNSUPPORTED, message)
-    entries = _entries(record, params.get("IncludeKeyMaterial") == "ALL_KEY_MATERIAL")
-    start = _start(params.get("Marker"), len(entries))
+    include_all = params.get("IncludeKeyMaterial") == "ALL_KEY_MATERIAL" and bool(
+        record.material_id
+    )
+    count = len(record.rotations) + (1 if include_all else 0)
+    start = _start(params.get("Marker"), count)
     end = start + params.get("Limit", DEFAULT_LIMIT)
-    result: Result = {"Rotations": entries[start:end], "Truncated": end < len(entries)}
+    entries = _entries(record, include_all, start, end)
+    result: Result = {"Rotations": entries, "Truncated": end < count}
     if result["Truncated"]:
         result["NextMarker"] = str(end)
     return result

@@ -122,3 +122,44 @@ def test_put_key_policy_version_is_a_whole_policy_version(
     assert put.document == json.loads(new)
     with pytest.raises(dataclasses.FrozenInstanceError):
         put.text = "changed"  # type: ignore[misc]
+
+
+def test_a_version_keeps_its_text_and_parses_it_when_read(
+    kms: Any, fake_kms: Any, key_id: str
+) -> None:
+    """A PutKeyPolicy version stores no parsed document: a 30 KB policy of new statements
+    kept about 205 KB alive per version, and now about its text, which the call log
+    holds anyway (issue #8 scaling audit, 2026-11-27). Read, the document is the text's
+    JSON value, frozen once, whatever the parse caches hold by then."""
+    from pytest_fakekms.policy.document import _forget_statements, parse_policy
+    from pytest_fakekms.recorder import FrozenDict
+
+    texts = [
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Id": "caf\u00e9 \\u00e9",
+                "Statement": [allow({"AWS": ROOT}, Sid="Root")],
+            },
+            ensure_ascii=False,
+        ),
+        policy(
+            allow({"AWS": ROOT}, Sid="Root"),
+            allow(
+                {"AWS": ROOT},
+                "kms:Decrypt",
+                Sid="Numbers",
+                Condition={"NumericLessThan": {"kms:RecipientAttestation:x": 1.5e3}},
+            ),
+        ),
+    ]
+    for text in texts:
+        kms.put_key_policy(KeyId=key_id, Policy=text)
+    put = fake_kms.policy_history(key_id)[1:]
+    assert [vars(version)["document"] for version in put] == [None, None]
+    parse_policy.cache_clear()
+    _forget_statements()
+    for version, text in zip(put, texts, strict=True):
+        assert version.document == json.loads(text)
+        assert isinstance(version.document, FrozenDict)
+        assert version.document is version.document

@@ -50,7 +50,7 @@ def set_policy(
         record.key_id,
         PolicyVersion._of(
             {
-                "document": document.value,
+                "document": None,  # parsed from the text when first read (see PolicyVersion)
                 "text": text,
                 "policy_name": DEFAULT_POLICY_NAME,
                 "set_at": ctx.now,

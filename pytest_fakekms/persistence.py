@@ -246,7 +246,7 @@ def _load_key(entry: Mapping[str, Any]) -> KeyRecord:
     record.rotations = tuple(_load_rotation(r) for r in entry.get("rotations", []))
     for grant in entry.get("grants", []):
         loaded = _load_grant(grant)
-        record.grants_for_update()[loaded.grant_id] = loaded
+        record.grants_for_update().add(loaded)
     return record
 
 

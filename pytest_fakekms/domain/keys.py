@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pytest_fakekms.crypto.specs import CUSTOMER_MASTER_KEY_SPECS, metadata_algorithms
+from pytest_fakekms.domain.grants import NO_GRANTS, GrantCollection
 from pytest_fakekms.domain.identifiers import random_hex_id
 from pytest_fakekms.domain.keystates import KeyState
 from pytest_fakekms.errors import KMSError
@@ -18,7 +19,6 @@ from pytest_fakekms.errors import KMSError
 if TYPE_CHECKING:
     from pytest_fakekms.crypto.material import Material
     from pytest_fakekms.crypto.wrapping import ImportParameters
-    from pytest_fakekms.domain.grants import GrantRecord
 
 
 def customer_master_key_spec(key_spec: str) -> str | None:
@@ -52,7 +52,6 @@ class Rotation:
 
 
 _NO_TAGS: Mapping[str, str] = types.MappingProxyType({})
-_NO_GRANTS: Mapping[str, GrantRecord] = types.MappingProxyType({})
 
 
 @dataclasses.dataclass(slots=True)  # slots: about 30 fields, up to 100k keys per fake
@@ -87,7 +86,7 @@ class KeyRecord:
     rotation_period_days: int | None = None  # set while automatic rotation is on
     next_rotation_date: dt.datetime | None = None
     rotations: tuple[Rotation, ...] = ()  # oldest first
-    grants: Mapping[str, GrantRecord] = dataclasses.field(default_factory=lambda: _NO_GRANTS)
+    grants: GrantCollection = dataclasses.field(default_factory=lambda: NO_GRANTS)
     # Imported key material (Origin EXTERNAL; operations/key_import.py). The id of the
     # material ever imported stays after a deletion: only the same material may return.
     imported_material_id: str = ""
@@ -100,10 +99,10 @@ class KeyRecord:
         default=None, init=False, repr=False, compare=False
     )
 
-    def grants_for_update(self) -> dict[str, GrantRecord]:
-        """The key's grants as a dict to change in place (made on the first grant)."""
-        if not isinstance(self.grants, dict):
-            self.grants = {}
+    def grants_for_update(self) -> GrantCollection:
+        """The key's grants to change in place (its own collection, made on its first grant)."""
+        if self.grants is NO_GRANTS:
+            self.grants = GrantCollection()
         return self.grants
 
     @property

@@ -6,6 +6,12 @@ authorization**: the fake authorizes no request, so a grant neither allows nor
 denies anything; tests can still assert which grants exist. A grant is visible at
 once (AWS documents up to about five minutes of eventual consistency, kms-facts §6).
 
+A key's grants are a :class:`~pytest_fakekms.domain.grants.GrantCollection`, so a
+ListGrants page and a named CreateGrant cost what they return or compare, not every
+grant of the key. ListRetirableGrants still looks at every key of the Region (keys are
+stored per account, and no index spans them), but only at the matching grants of each,
+and stops once it has a page.
+
 Sources: botocore's model [BC] for the members, shapes, declared errors and the
 idempotent ``Name``; the DryRun text is VERIFIED (see ``crypto_common``); the key
 states are the table's rows (kms-facts §3.2); the 50,000-grants quota is kms-facts
@@ -14,10 +20,14 @@ states are the table's rows (kms-facts §3.2); the 50,000-grants quota is kms-fa
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pytest_fakekms import errors
 from pytest_fakekms.domain.grants import (
+    NO_GRANTS,
+    GrantCollection,
     GrantRecord,
     allowed_operations,
     is_grant_id,
@@ -93,10 +103,9 @@ def _requested_grant(ctx: Context, params: Params) -> GrantRecord:
 
 
 def _existing_named(record: KeyRecord, grant: GrantRecord) -> GrantRecord | None:
-    """The grant a retried, identical, named CreateGrant already made ([BC] ``Name``)."""
-    if grant.name is None:
-        return None
-    return next((g for g in record.grants.values() if g.same_request(grant)), None)
+    """The grant a retried, identical, named CreateGrant already made ([BC] ``Name``),
+    found among the key's grants with that name only."""
+    return record.grants.same_request_as(grant)
 
 
 def _check_grant_quota(ctx: Context, record: KeyRecord) -> None:
@@ -121,7 +130,7 @@ def create_grant(ctx: Context, params: Params) -> Result:
         _check_grant_quota(ctx, record)
     check_dry_run(params)
     if existing is None:
-        record.grants_for_update()[grant.grant_id] = grant
+        record.grants_for_update().add(grant)
     else:
         grant = existing
     # [BC] Name: "the returned grant token is unique with every CreateGrant request".
@@ -151,21 +160,24 @@ def grant_entry(record: KeyRecord, grant: GrantRecord) -> dict[str, Any]:
     return entry
 
 
-def _page(params: Params, entries: list[dict[str, Any]]) -> Result:
-    """One page of ``entries``; the marker is the grant id the next page starts at."""
-    start = 0
-    if "Marker" in params:
-        ids = [e["GrantId"] for e in entries]
-        if params["Marker"] not in ids:
-            raise KMSError("InvalidMarkerException", "The marker is not valid.")  # our wording
-        start = ids.index(params["Marker"])
-    limit = min(params.get("Limit", DEFAULT_LIMIT), MAX_LIMIT)
+def _limit(params: Params) -> int:
+    limit: int = params.get("Limit", DEFAULT_LIMIT)
+    return min(limit, MAX_LIMIT)
+
+
+def _invalid_marker() -> KMSError:
+    return KMSError("InvalidMarkerException", "The marker is not valid.")  # our wording
+
+
+def _page(found: list[tuple[KeyRecord, GrantRecord]], limit: int) -> Result:
+    """A page from up to ``limit + 1`` grants found from the marker on: the one past
+    ``limit``, if any, starts the next page, and its grant id is the marker."""
     result: Result = {
-        "Grants": entries[start : start + limit],
-        "Truncated": start + limit < len(entries),
+        "Grants": [grant_entry(record, grant) for record, grant in found[:limit]],
+        "Truncated": len(found) > limit,
     }
     if result["Truncated"]:
-        result["NextMarker"] = entries[start + limit]["GrantId"]
+        result["NextMarker"] = found[limit][1].grant_id
     return result
 
 
@@ -174,34 +186,78 @@ def _invalid_grant_id(grant_id: str) -> KMSError:
     return KMSError("InvalidGrantIdException", f"Invalid grantId '{grant_id}'")
 
 
+def _shown_by(params: Params) -> Callable[[GrantRecord], bool]:
+    """Whether ListGrants's filters, ``GrantId`` and ``GranteePrincipal``, show a grant."""
+    grant_id, grantee = params.get("GrantId"), params.get("GranteePrincipal")
+
+    def shown(grant: GrantRecord) -> bool:
+        if grant_id is not None and grant.grant_id != grant_id:
+            return False
+        return grantee is None or grant.grantee_principal == grantee
+
+    return shown
+
+
+def _list_start(
+    grants: GrantCollection, params: Params, shown: Callable[[GrantRecord], bool]
+) -> int:
+    """Where the page starts: at the marker, the id of a grant the filters show."""
+    if "Marker" not in params:
+        return 0
+    position = grants.position_of(params["Marker"])
+    if position is None or not shown(grants[params["Marker"]]):
+        raise _invalid_marker()
+    return position
+
+
+def _candidates(grants: GrantCollection, params: Params, start: int) -> Iterator[GrantRecord]:
+    """The grants from position ``start`` on, in creation order, that the filters may
+    show. With ``GrantId``, only that grant, looked up (a marker, if any, is that grant)."""
+    if "GrantId" not in params:
+        return (grant for _, grant in grants.in_order(start))
+    grant = grants.get(params["GrantId"])
+    return iter(() if grant is None else (grant,))
+
+
 @operation("ListGrants")
 def list_grants(ctx: Context, params: Params) -> Result:
-    """The key's grants in creation order, optionally one GrantId or GranteePrincipal."""
+    """The key's grants in creation order, optionally one GrantId or GranteePrincipal; the
+    marker is the id of the grant the next page starts at (found in O(1))."""
     record = ctx.key(params)
-    grants = list(record.grants.values())
-    if "GrantId" in params:
-        if not is_grant_id(params["GrantId"]):
-            raise _invalid_grant_id(params["GrantId"])
-        grants = [g for g in grants if g.grant_id == params["GrantId"]]
-    if "GranteePrincipal" in params:
-        grants = [g for g in grants if g.grantee_principal == params["GranteePrincipal"]]
-    return _page(params, [grant_entry(record, g) for g in grants])
+    if "GrantId" in params and not is_grant_id(params["GrantId"]):
+        raise _invalid_grant_id(params["GrantId"])
+    grants, shown, limit = record.grants, _shown_by(params), _limit(params)
+    start = _list_start(grants, params, shown)
+    found = filter(shown, _candidates(grants, params, start))
+    return _page([(record, grant) for grant in itertools.islice(found, limit + 1)], limit)
+
+
+def _retirable(ctx: Context, principal: str) -> Iterator[tuple[KeyRecord, GrantRecord]]:
+    """The Region's grants that ``principal`` may retire, with their keys: account by
+    account (in the order the backend made their stores), each account's keys in
+    creation order, each key's grants in creation order."""
+    for (_, region), store in ctx.state.backend.stores():
+        if region != ctx.region:
+            continue
+        for record in store.keys.values():
+            if record.grants is not NO_GRANTS:  # most keys never had one: no call for them
+                for grant in record.grants.retirable_by(principal):
+                    yield record, grant
 
 
 @operation("ListRetirableGrants")
 def list_retirable_grants(ctx: Context, params: Params) -> Result:
     """Grants in this Region, of any account's keys, whose retiring principal is the given
-    one ([BC]), in key creation order, then grant creation order."""
-    principal = params["RetiringPrincipal"]
-    entries = [
-        grant_entry(record, grant)
-        for (_, region), store in ctx.state.backend.stores()
-        if region == ctx.region
-        for record in store.keys.values()
-        for grant in record.grants.values()
-        if grant.retiring_principal == principal
-    ]
-    return _page(params, entries)
+    one ([BC]), by account, then key creation order, then grant creation order; the marker
+    is the id of the grant the next page starts at."""
+    found = _retirable(ctx, params["RetiringPrincipal"])
+    if "Marker" in params:
+        found = itertools.dropwhile(lambda pair: pair[1].grant_id != params["Marker"], found)
+    limit = _limit(params)
+    page = list(itertools.islice(found, limit + 1))
+    if "Marker" in params and not page:  # the marker's grant is not among them
+        raise _invalid_marker()
+    return _page(page, limit)
 
 
 # --- RetireGrant and RevokeGrant -------------------------------------------------------
@@ -245,7 +301,7 @@ def retire_grant(ctx: Context, params: Params) -> Result:
     """Delete a grant named by its token, or by key and grant id."""
     record, grant = _retire_target(ctx, params)
     check_dry_run(params)
-    del record.grants_for_update()[grant.grant_id]
+    record.grants_for_update().remove(grant.grant_id)
     return {}
 
 
@@ -255,5 +311,5 @@ def revoke_grant(ctx: Context, params: Params) -> Result:
     record = ctx.key(params)
     grant = _grant_of(record, params["GrantId"])
     check_dry_run(params)
-    del record.grants_for_update()[grant.grant_id]
+    record.grants_for_update().remove(grant.grant_id)
     return {}

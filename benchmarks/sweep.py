@@ -327,6 +327,8 @@ class Case:
 
 
 SIGN_P256 = ("ECC_NIST_P256", "SIGN_VERIFY")
+DATA_KEY_WORK = "32 random bytes, AES-256-GCM seal of them"
+KEY_PAIR_WORK = "a P-256 key pair, both halves to DER, AES-256-GCM seal of the private half"
 HMAC = ("HMAC_256", "GENERATE_VERIFY_MAC")
 
 CASES: tuple[Case, ...] = (
@@ -380,31 +382,21 @@ CASES: tuple[Case, ...] = (
     Case(
         "GenerateDataKey (AES_256)",
         _symmetric(lambda c, k: lambda: c.generate_data_key(KeyId=k, KeySpec="AES_256")),
-        crypto=Crypto(
-            "GenerateDataKey", "32 random bytes, AES-256-GCM seal of them", _new_data_key
-        ),
+        crypto=Crypto("GenerateDataKey", DATA_KEY_WORK, _new_data_key),
     ),
     Case(
         "GenerateDataKeyWithoutPlaintext (AES_256)",
         _symmetric(
             lambda c, k: lambda: c.generate_data_key_without_plaintext(KeyId=k, KeySpec="AES_256")
         ),
-        crypto=Crypto(
-            "GenerateDataKeyWithoutPlaintext",
-            "32 random bytes, AES-256-GCM seal of them",
-            _new_data_key,
-        ),
+        crypto=Crypto("GenerateDataKeyWithoutPlaintext", DATA_KEY_WORK, _new_data_key),
     ),
     Case(
         "GenerateDataKeyPair (ECC_NIST_P256)",
         _symmetric(
             lambda c, k: lambda: c.generate_data_key_pair(KeyId=k, KeyPairSpec="ECC_NIST_P256")
         ),
-        crypto=Crypto(
-            "GenerateDataKeyPair",
-            "a P-256 key pair, both halves to DER, AES-256-GCM seal of the private half",
-            _new_key_pair,
-        ),
+        crypto=Crypto("GenerateDataKeyPair", KEY_PAIR_WORK, _new_key_pair),
     ),
     Case(
         "GenerateDataKeyPairWithoutPlaintext (ECC_NIST_P256)",
@@ -415,11 +407,7 @@ CASES: tuple[Case, ...] = (
                 )
             )
         ),
-        crypto=Crypto(
-            "GenerateDataKeyPairWithoutPlaintext",
-            "a P-256 key pair, both halves to DER, AES-256-GCM seal of the private half",
-            _new_key_pair,
-        ),
+        crypto=Crypto("GenerateDataKeyPairWithoutPlaintext", KEY_PAIR_WORK, _new_key_pair),
     ),
     Case("GenerateRandom (32 B)", lambda c: lambda: c.generate_random(NumberOfBytes=32)),
     Case(

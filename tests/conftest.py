@@ -42,16 +42,21 @@ SCENARIO_OPERATIONS = [
 CALLER = f"arn:aws:iam::{ACCOUNT}:role/fakekms-caller"
 
 
-@pytest.fixture
-def kms(fake_kms: Any) -> Any:
-    """A boto3 KMS client in the fake's Region, retries off so errors arrive at once."""
+def kms_client(region: str = REGION) -> Any:
+    """A boto3 KMS client, retries off so errors arrive at once."""
     return boto3.client(
         "kms",
-        region_name=REGION,
+        region_name=region,
         aws_access_key_id="AKIAEXAMPLEEXAMPLE00",
         aws_secret_access_key="secret",
         config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
     )
+
+
+@pytest.fixture
+def kms(fake_kms: Any) -> Any:
+    """A boto3 KMS client in the fake's Region, retries off so errors arrive at once."""
+    return kms_client()
 
 
 @pytest.fixture

@@ -14,35 +14,21 @@ import json
 import pickle
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
-from conftest import ACCOUNT, REGION, error_of
+from conftest import ACCOUNT, error_of, kms_client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_grants import GRANTEE, OTHER_ACCOUNT, RETIREE, _grant
 
 from pytest_fakekms import FakeKMS
 from pytest_fakekms.domain.grants import GrantCollection, GrantRecord
 from pytest_fakekms.persistence import dump_state, load_state
 
-GRANTEE = f"arn:aws:iam::{ACCOUNT}:role/grantee"
 OTHER = f"arn:aws:iam::{ACCOUNT}:role/other"
-RETIREE = f"arn:aws:iam::{ACCOUNT}:role/retiree"
-OTHER_ACCOUNT = "111122223333"
-
-
-def _create(kms: Any, key_id: str, **extra: Any) -> dict[str, Any]:
-    params: dict[str, Any] = {
-        "KeyId": key_id,
-        "GranteePrincipal": GRANTEE,
-        "Operations": ["Encrypt", "Decrypt"],
-        **extra,
-    }
-    return dict(kms.create_grant(**params))
 
 
 def _create_many(kms: Any, key_id: str, count: int, **extra: Any) -> list[str]:
-    return [_create(kms, key_id, **extra)["GrantId"] for _ in range(count)]
+    return [_grant(kms, key_id, **extra)["GrantId"] for _ in range(count)]
 
 
 def _checked_page(page: dict[str, Any], limit: int) -> list[str]:
@@ -57,27 +43,24 @@ def _checked_page(page: dict[str, Any], limit: int) -> list[str]:
     return ids
 
 
-def _list_all(kms: Any, key_id: str, limit: int, **filters: Any) -> list[str]:
-    """Every grant ListGrants shows, page by page with Limit and Marker."""
-    params: dict[str, Any] = {"KeyId": key_id, "Limit": limit, **filters}
+def _pages(list_call: Any, limit: int, **params: Any) -> list[str]:
+    """Every grant a listing shows, page by page with Limit and Marker."""
     listed: list[str] = []
     while True:
-        page = kms.list_grants(**params)
+        page = list_call(Limit=limit, **params)
         listed += _checked_page(page, limit)
         if not page["Truncated"]:
             return listed
         params["Marker"] = page["NextMarker"]
+
+
+def _list_all(kms: Any, key_id: str, limit: int, **filters: Any) -> list[str]:
+    """Every grant ListGrants shows for the key."""
+    return _pages(kms.list_grants, limit, KeyId=key_id, **filters)
 
 
 def _list_retirable(kms: Any, principal: str, limit: int) -> list[str]:
-    params: dict[str, Any] = {"RetiringPrincipal": principal, "Limit": limit}
-    listed: list[str] = []
-    while True:
-        page = kms.list_retirable_grants(**params)
-        listed += _checked_page(page, limit)
-        if not page["Truncated"]:
-            return listed
-        params["Marker"] = page["NextMarker"]
+    return _pages(kms.list_retirable_grants, limit, RetiringPrincipal=principal)
 
 
 def _invalid_marker(raised: pytest.ExceptionInfo[Any]) -> None:
@@ -157,7 +140,7 @@ def test_the_marker_of_a_removed_grant_is_invalid(kms: Any, key_id: str) -> None
 def test_bad_markers_are_invalid(kms: Any, fake_kms: Any, key_id: str) -> None:
     _create_many(kms, key_id, 10)
     other_key = fake_kms.create_key().key_id
-    other_grant = _create(kms, other_key)["GrantId"]
+    other_grant = _grant(kms, other_key)["GrantId"]
     empty_key = fake_kms.create_key().key_id
     for key, marker in [
         (key_id, "nope"),
@@ -173,7 +156,7 @@ def test_bad_markers_are_invalid(kms: Any, fake_kms: Any, key_id: str) -> None:
 
 def test_the_grantee_filter_pages_through_only_its_grants(kms: Any, key_id: str) -> None:
     created = [
-        (_create(kms, key_id, GranteePrincipal=OTHER if i % 3 else GRANTEE)["GrantId"], i % 3)
+        (_grant(kms, key_id, GranteePrincipal=OTHER if i % 3 else GRANTEE)["GrantId"], i % 3)
         for i in range(120)
     ]
     mine = [grant_id for grant_id, other in created if not other]
@@ -184,8 +167,8 @@ def test_the_grantee_filter_pages_through_only_its_grants(kms: Any, key_id: str)
 
 def test_the_marker_must_be_a_grant_the_filters_show(kms: Any, key_id: str) -> None:
     """As before: a marker is valid only if its grant is among those the filters show."""
-    mine = _create(kms, key_id)["GrantId"]
-    other = _create(kms, key_id, GranteePrincipal=OTHER)["GrantId"]
+    mine = _grant(kms, key_id)["GrantId"]
+    other = _grant(kms, key_id, GranteePrincipal=OTHER)["GrantId"]
     with pytest.raises(kms.exceptions.InvalidMarkerException):
         kms.list_grants(KeyId=key_id, GranteePrincipal=GRANTEE, Marker=other)
     with pytest.raises(kms.exceptions.InvalidMarkerException):
@@ -204,55 +187,45 @@ def test_a_named_retry_among_many_grants_returns_the_named_grant(kms: Any, key_i
     grants the key has, named or not."""
     _create_many(kms, key_id, 100)
     named = [
-        _create(kms, key_id, Name=f"grant-{i}", Operations=["Decrypt"])["GrantId"]
+        _grant(kms, key_id, Name=f"grant-{i}", Operations=["Decrypt"])["GrantId"]
         for i in range(100)
     ]
-    kept = _create(kms, key_id, Name="kept", RetiringPrincipal=RETIREE)["GrantId"]
+    kept = _grant(kms, key_id, Name="kept", RetiringPrincipal=RETIREE)["GrantId"]
     _create_many(kms, key_id, 10)
-    assert _create(kms, key_id, Name="kept", RetiringPrincipal=RETIREE)["GrantId"] == kept
-    assert _create(kms, key_id, Name="grant-7", Operations=["Decrypt"])["GrantId"] == named[7]
+    assert _grant(kms, key_id, Name="kept", RetiringPrincipal=RETIREE)["GrantId"] == kept
+    assert _grant(kms, key_id, Name="grant-7", Operations=["Decrypt"])["GrantId"] == named[7]
     assert len(_list_all(kms, key_id, 100)) == 211
 
 
 def test_a_named_retry_after_the_grant_is_retired_makes_a_new_one(kms: Any, key_id: str) -> None:
     _create_many(kms, key_id, 100)
-    first = _create(kms, key_id, Name="once")
+    first = _grant(kms, key_id, Name="once")
     kms.retire_grant(GrantToken=first["GrantToken"])
-    second = _create(kms, key_id, Name="once")["GrantId"]
+    second = _grant(kms, key_id, Name="once")["GrantId"]
     assert second != first["GrantId"]
-    assert _create(kms, key_id, Name="once")["GrantId"] == second
+    assert _grant(kms, key_id, Name="once")["GrantId"] == second
     assert _list_all(kms, key_id, 100)[-1] == second
     kms.revoke_grant(KeyId=key_id, GrantId=second)
-    assert _create(kms, key_id, Name="once")["GrantId"] not in (first["GrantId"], second)
+    assert _grant(kms, key_id, Name="once")["GrantId"] not in (first["GrantId"], second)
 
 
 def test_a_named_retry_matches_the_grant_with_its_parameters(kms: Any, key_id: str) -> None:
     """Grants sharing a Name with other parameters are separate grants; a retry returns the
     one with identical parameters (Operations compared as a set), also after another grant
     with that Name is revoked."""
-    decrypt = _create(kms, key_id, Name="shared", Operations=["Decrypt"])["GrantId"]
-    encrypt = _create(kms, key_id, Name="shared", Operations=["Encrypt"])["GrantId"]
-    both = _create(kms, key_id, Name="shared")["GrantId"]
+    decrypt = _grant(kms, key_id, Name="shared", Operations=["Decrypt"])["GrantId"]
+    encrypt = _grant(kms, key_id, Name="shared", Operations=["Encrypt"])["GrantId"]
+    both = _grant(kms, key_id, Name="shared")["GrantId"]
     assert len({decrypt, encrypt, both}) == 3
-    assert _create(kms, key_id, Name="shared", Operations=["Encrypt"])["GrantId"] == encrypt
+    assert _grant(kms, key_id, Name="shared", Operations=["Encrypt"])["GrantId"] == encrypt
     kms.revoke_grant(KeyId=key_id, GrantId=decrypt)
-    assert _create(kms, key_id, Name="shared", Operations=["Decrypt", "Encrypt"])["GrantId"] == (
+    assert _grant(kms, key_id, Name="shared", Operations=["Decrypt", "Encrypt"])["GrantId"] == (
         both
     )
     assert _list_all(kms, key_id, 2) == [encrypt, both]
 
 
 # --- ListRetirableGrants ---------------------------------------------------------------
-
-
-def _client(region: str) -> Any:
-    return boto3.client(
-        "kms",
-        region_name=region,
-        aws_access_key_id="AKIAEXAMPLEEXAMPLE00",
-        aws_secret_access_key="secret",
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
-    )
 
 
 def test_retirable_grants_after_retire_revoke_and_key_deletion(kms: Any, fake_kms: Any) -> None:
@@ -267,9 +240,9 @@ def test_retirable_grants_after_retire_revoke_and_key_deletion(kms: Any, fake_km
     for _ in range(20):  # keys without grants in between
         fake_kms.create_key()
     elsewhere = fake_kms.create_key(region="eu-west-1").key_id
-    _create(_client("eu-west-1"), elsewhere, RetiringPrincipal=RETIREE)
+    _grant(kms_client("eu-west-1"), elsewhere, RetiringPrincipal=RETIREE)
     grants = {
-        key: [_create(kms, key, RetiringPrincipal=RETIREE) for _ in range(6)]
+        key: [_grant(kms, key, RetiringPrincipal=RETIREE) for _ in range(6)]
         for key in (doomed, foreign, own)  # created in another order than the keys
     }
     _create_many(kms, own, 5, RetiringPrincipal=GRANTEE)
@@ -293,7 +266,7 @@ def test_retirable_grants_after_retire_revoke_and_key_deletion(kms: Any, fake_km
 def test_retirable_grants_markers(kms: Any, fake_kms: Any) -> None:
     keys = [fake_kms.create_key().key_id for _ in range(30)]
     created = [
-        _create(kms, key, RetiringPrincipal=RETIREE)["GrantId"] for key in keys[::3] for _ in "ab"
+        _grant(kms, key, RetiringPrincipal=RETIREE)["GrantId"] for key in keys[::3] for _ in "ab"
     ]
     first = kms.list_retirable_grants(RetiringPrincipal=RETIREE, Limit=4)
     assert [g["GrantId"] for g in first["Grants"]] == created[:4]
@@ -302,7 +275,7 @@ def test_retirable_grants_markers(kms: Any, fake_kms: Any) -> None:
     rest = kms.list_retirable_grants(RetiringPrincipal=RETIREE, Marker=first["NextMarker"])
     assert [g["GrantId"] for g in rest["Grants"]] == created[4:]
     kms.revoke_grant(KeyId=keys[6], GrantId=created[4])
-    for marker in (created[4], "nope", _create(kms, keys[1])["GrantId"]):
+    for marker in (created[4], "nope", _grant(kms, keys[1])["GrantId"]):
         with pytest.raises(kms.exceptions.InvalidMarkerException) as raised:
             kms.list_retirable_grants(RetiringPrincipal=RETIREE, Marker=marker)
         _invalid_marker(raised)
@@ -314,24 +287,24 @@ def test_retirable_grants_markers(kms: Any, fake_kms: Any) -> None:
 def test_grants_of_a_loaded_state_are_listed_and_found_by_name() -> None:
     """A loaded state's keys hold their grants in indexed collections, as keys whose
     grants came through CreateGrant do."""
-    kms = _client(REGION)
+    kms = kms_client()
     with FakeKMS() as original:
         key_id = original.create_key().key_id
         created = _create_many(kms, key_id, 12, RetiringPrincipal=RETIREE)
-        named = _create(kms, key_id, Name="loaded")["GrantId"]
+        named = _grant(kms, key_id, Name="loaded")["GrantId"]
     data = json.loads(json.dumps(dump_state(original)))
     with FakeKMS() as restored:
         load_state(data, restored)
         assert type(restored._find(key_id).grants) is GrantCollection
         assert _list_retirable(kms, RETIREE, 5) == created
-        assert _create(kms, key_id, Name="loaded")["GrantId"] == named
+        assert _grant(kms, key_id, Name="loaded")["GrantId"] == named
         kms.retire_grant(KeyId=key_id, GrantId=created[3])
         kept = [*created[:3], *created[4:], named]
         assert _list_all(kms, key_id, 5) == kept
         assert restored._find(key_id).grants == {g: original._find(key_id).grants[g] for g in kept}
 
 
-def _grant(number: int, name: str | None = None, retiring: str | None = None) -> GrantRecord:
+def _record(number: int, name: str | None = None, retiring: str | None = None) -> GrantRecord:
     return GrantRecord(
         grant_id=f"{number:064x}",
         grantee_principal=GRANTEE,
@@ -360,11 +333,11 @@ def _consistent(grants: GrantCollection) -> list[str]:
 def test_add_and_remove_keep_the_grant_indexes() -> None:
     """A collection is changed only through ``add`` and ``remove``; the indexes follow,
     past the rebuild of the order list, and copies and pickles get their own."""
-    grants = GrantCollection(_grant(i, f"n{i % 3}", RETIREE) for i in range(5))
+    grants = GrantCollection(_record(i, f"n{i % 3}", RETIREE) for i in range(5))
     assert _consistent(grants) == [f"{i:064x}" for i in range(5)]
     grants.remove(f"{1:064x}")
-    grants.add(_grant(7, "n7"))
-    grants.add(_grant(8, retiring=RETIREE))
+    grants.add(_record(7, "n7"))
+    grants.add(_record(8, retiring=RETIREE))
     grants.remove(f"{4:064x}")
     assert _consistent(grants) == [f"{i:064x}" for i in (0, 2, 3, 7, 8)]
     for copied in (copy.copy(grants), copy.deepcopy(grants), pickle.loads(pickle.dumps(grants))):
@@ -373,12 +346,12 @@ def test_add_and_remove_keep_the_grant_indexes() -> None:
         copied.remove(f"{2:064x}")
         assert _consistent(copied) != _consistent(grants)
     for number in range(100, 300):  # enough removals to rebuild the order list
-        grants.add(_grant(number, "churn", RETIREE))
+        grants.add(_record(number, "churn", RETIREE))
         grants.remove(f"{number:064x}")
     assert len(grants._order) < 100
     assert _consistent(grants) == [f"{i:064x}" for i in (0, 2, 3, 7, 8)]
     with pytest.raises(TypeError):
-        grants[f"{9:064x}"] = _grant(9)  # type: ignore[index]  # read-only mapping
+        grants[f"{9:064x}"] = _record(9)  # type: ignore[index]  # read-only mapping
 
 
 # --- property: any sequence of changes, any page sizes -------------------------------------

@@ -56,3 +56,10 @@ def sweep(session: nox.Session) -> None:
     """Every implemented operation against botocore's floor; writes benchmarks/sweep.md."""
     session.install("-e", ".[test]")
     session.run("python", "benchmarks/sweep.py", *session.posargs)
+
+
+@nox.session
+def state_scaling(session: nox.Session) -> None:
+    """Per-call cost against the size of the state; writes benchmarks/state_scaling.md."""
+    session.install("-e", ".[test]")
+    session.run("python", "benchmarks/state_scaling.py", *session.posargs)

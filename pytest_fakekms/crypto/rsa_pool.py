@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 PUBLIC_EXPONENT = 65537
 #: (key size in bits, entries in the pool) in file order.
-POOL_LAYOUT: tuple[tuple[int, int], ...] = ((2048, 256), (3072, 64), (4096, 64))
+POOL_LAYOUT: tuple[tuple[int, int], ...] = ((2048, 512), (3072, 64), (4096, 64))
 POOL_FILE = "rsa_pool.bin"
 
 _lock = threading.Lock()

@@ -112,9 +112,10 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-import boto3
 import botocore
+import shared
 from botocore.awsrequest import AWSResponse
+from shared import ACCOUNT_ID, REGION, ROOT, make_client
 from timing import (  # benchmarks/ is on sys.path when a script there runs
     Call,
     Client,
@@ -144,9 +145,6 @@ moto: Any = _import_moto()
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
 
-ACCOUNT_ID = "123456789012"
-REGION = "us-east-1"
-ROOT = f"arn:aws:iam::{ACCOUNT_ID}:root"
 CANNED_KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 CANNED_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/{CANNED_KEY_ID}"
 PLAINTEXT = secrets.token_bytes(1024)
@@ -336,30 +334,9 @@ class FloorResponder:
 POLICY_VARIANTS = 512
 
 
-def small_policy(variant: int = 0) -> str:
+def small_policy(variant: int) -> str:
     """A valid two-statement policy; ``variant`` only changes its Id."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Id": f"bench-small-{variant:04d}",
-            "Statement": [
-                {
-                    "Sid": "EnableRootAccess",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": ROOT},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "AllowAppDecrypt",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:role/app"},
-                    "Action": ["kms:Decrypt", "kms:DescribeKey"],
-                    "Resource": "*",
-                },
-            ],
-        }
-    )
+    return shared.small_policy(f"bench-small-{variant:04d}")
 
 
 _ACTIONS = (
@@ -409,7 +386,7 @@ def large_policy(variant: int = 0, statements: int = 100, actions_per_statement:
     return text
 
 
-SMALL_POLICY = small_policy()
+SMALL_POLICY = small_policy(0)
 LARGE_POLICY = large_policy()
 SMALL_POLICIES = [small_policy(i) for i in range(POLICY_VARIANTS)]
 LARGE_POLICIES = [large_policy(i) for i in range(POLICY_VARIANTS)]
@@ -573,10 +550,6 @@ class Backend:
     name: str
     client: Client
     activate: Callable[[], AbstractContextManager[Any]]
-
-
-def make_client() -> Client:
-    return boto3.client("kms", region_name=REGION)
 
 
 def make_backends(floor: FloorResponder) -> list[Backend]:

@@ -71,9 +71,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-import boto3
 import botocore
-from botocore.config import Config
+from shared import ACCOUNT_ID, make_client, small_policy
 from timing import (  # benchmarks/ is on sys.path when a script there runs
     Call,
     Client,
@@ -90,9 +89,6 @@ from timing import (  # benchmarks/ is on sys.path when a script there runs
 from pytest_fakekms import FakeKMS
 
 RESULTS = Path(__file__).resolve().parent / "state_scaling.md"
-REGION = "us-east-1"
-ACCOUNT_ID = "123456789012"
-ROOT = f"arn:aws:iam::{ACCOUNT_ID}:root"
 GRANTEE = f"arn:aws:iam::{ACCOUNT_ID}:role/grantee"
 RETIRER = f"arn:aws:iam::{ACCOUNT_ID}:role/retirer"
 #: Above this large / small a row is marked (issue #8's scaling goal).
@@ -149,10 +145,6 @@ QUICK = Settings(
     calls=20_000,
     rotations=200,
 )
-
-
-def make_client(**config: Any) -> Client:
-    return boto3.client("kms", region_name=REGION, config=Config(**config) if config else None)
 
 
 # --- seeding -----------------------------------------------------------------------------------
@@ -218,32 +210,6 @@ def check(condition: object, message: str) -> None:
 def forget_calls(fake: FakeKMS) -> None:
     """Drop the seeding requests from the call log (private: the public log is append-only)."""
     fake._state.recorder.clear()
-
-
-def small_policy(variant: str) -> str:
-    """A valid two-statement policy (as ``bench.py``'s); ``variant`` only changes its Id."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Id": f"scaling-{variant}",
-            "Statement": [
-                {
-                    "Sid": "EnableRootAccess",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": ROOT},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "AllowAppDecrypt",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:role/app"},
-                    "Action": ["kms:Decrypt", "kms:DescribeKey"],
-                    "Resource": "*",
-                },
-            ],
-        }
-    )
 
 
 # --- cases ---------------------------------------------------------------------------------------
@@ -492,7 +458,7 @@ def build_keys(settings: Settings, wire: Wire, client: Client) -> list[Pair]:
 
 
 def build_policies(settings: Settings, wire: Wire, client: Client) -> list[Pair]:
-    texts = [small_policy(f"timed-{i:04d}") for i in range(POLICY_VARIANTS)]
+    texts = [small_policy(f"scaling-timed-{i:04d}") for i in range(POLICY_VARIANTS)]
     # One cycle for both columns: a text comes back after 511 others, long out of the cache.
     timed_texts = itertools.cycle(texts)
 
@@ -506,7 +472,7 @@ def build_policies(settings: Settings, wire: Wire, client: Client) -> list[Pair]
                 {
                     "KeyId": key_id,
                     "PolicyName": "default",
-                    "Policy": small_policy(f"seed-{i:05d}"),
+                    "Policy": small_policy(f"scaling-seed-{i:05d}"),
                 },
             )
         forget_calls(fake)

@@ -40,12 +40,12 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
-import boto3
 import botocore
 from botocore.awsrequest import AWSResponse
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from shared import ACCOUNT_ID, ROOT, make_client
 from timing import (  # benchmarks/ is on sys.path when a script there runs
     Call,
     Client,
@@ -64,9 +64,6 @@ from pytest_fakekms.operations import load_all
 from pytest_fakekms.operations.base import OPERATIONS
 
 RESULTS = Path(__file__).resolve().parent / "sweep.md"
-REGION = "us-east-1"
-ACCOUNT_ID = "123456789012"
-ROOT = f"arn:aws:iam::{ACCOUNT_ID}:root"
 GRANTEE = f"arn:aws:iam::{ACCOUNT_ID}:role/grantee"
 PLAINTEXT = secrets.token_bytes(1024)
 MESSAGE = secrets.token_bytes(1024)
@@ -535,10 +532,6 @@ def untimed_operations(rows: Sequence[Row]) -> list[str]:
     timed = set().union(*(row.timed for row in rows))
     explained = {name.strip() for names in NOT_TIMED for name in names.split(",")}
     return sorted(set(OPERATIONS) - timed - explained)
-
-
-def make_client() -> Client:
-    return boto3.client("kms", region_name=REGION)
 
 
 # --- run and report ---------------------------------------------------------------------------

@@ -380,11 +380,7 @@ class CallList(Sequence[Call]):
     def filter(self, operation: str | None = None, **params: Any) -> CallList:
         """The calls of ``operation`` (any, if None) whose params include ``params``."""
         _check_criteria(operation, params)
-        return CallList(
-            call
-            for call in self
-            if (operation is None or call.operation == operation) and matches(call.params, params)
-        )
+        return CallList(call for call in self if _is_match(call, operation, params))
 
     def one(self, operation: str | None = None, **params: Any) -> Call:
         """The only call matching, as in :meth:`filter`; else an AssertionError."""
@@ -432,8 +428,22 @@ def _matches(calls: CallList, operation: str | None, params: Mapping[str, Any]) 
     return [
         position
         for position, call in enumerate(calls, start=1)
-        if (operation is None or call.operation == operation) and matches(call.params, params)
+        if _is_match(call, operation, params)
     ]
+
+
+def _is_match(call: Call, operation: str | None, params: Mapping[str, Any]) -> bool:
+    """Whether ``call`` is of ``operation`` (any, if None) and its params include ``params``.
+
+    The params are matched as recorded, not frozen first: matching only reads them, and
+    freezing every call of a 20,000-call log took most of a filter's 78 ms.
+    """
+    if operation is not None and call.operation != operation:
+        return False
+    return not params or matches(_unfrozen(call, "params"), params)
+
+
+_unfrozen = object.__getattribute__  # Call's own __getattribute__ freezes params
 
 
 def _retry_note(calls: CallList, positions: Sequence[int]) -> list[str]:

@@ -115,7 +115,7 @@ from typing import Any
 import botocore
 import shared
 from botocore.awsrequest import AWSResponse
-from shared import ACCOUNT_ID, REGION, ROOT, make_client
+from shared import ACCOUNT_ID, MESSAGE, PLAINTEXT, REGION, ROOT, make_client, us
 from timing import (  # benchmarks/ is on sys.path when a script there runs
     Call,
     Client,
@@ -147,8 +147,6 @@ RESULTS = HERE / "results.md"
 
 CANNED_KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 CANNED_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/{CANNED_KEY_ID}"
-PLAINTEXT = secrets.token_bytes(1024)
-MESSAGE = secrets.token_bytes(1024)
 POLICY_QUOTA = 32_768
 LIST_PAGE = 1000
 
@@ -1093,11 +1091,6 @@ def run_list_keys(
 
 
 # --- report ---------------------------------------------------------------------------------
-
-
-def us(seconds: float) -> str:
-    micro = seconds * 1e6
-    return f"{micro:,.0f}" if micro >= 100 else f"{micro:,.1f}"
 
 
 def ms(seconds: float) -> str:

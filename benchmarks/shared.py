@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
 import boto3
@@ -15,6 +16,10 @@ from botocore.config import Config
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 ROOT = f"arn:aws:iam::{ACCOUNT_ID}:root"
+GRANTEE = f"arn:aws:iam::{ACCOUNT_ID}:role/grantee"
+#: What the Encrypt and Sign cases send: 1 KiB each, random once per run.
+PLAINTEXT = secrets.token_bytes(1024)
+MESSAGE = secrets.token_bytes(1024)
 
 
 def make_client(**config: Any) -> Any:
@@ -47,3 +52,9 @@ def small_policy(policy_id: str) -> str:
             ],
         }
     )
+
+
+def us(seconds: float) -> str:
+    """Seconds as microseconds for a report: whole ones from 100 on, else one decimal."""
+    micro = seconds * 1e6
+    return f"{micro:,.0f}" if abs(micro) >= 100 else f"{micro:,.1f}"

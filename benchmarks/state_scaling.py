@@ -72,7 +72,7 @@ from pathlib import Path
 from typing import Any
 
 import botocore
-from shared import ACCOUNT_ID, make_client, small_policy
+from shared import ACCOUNT_ID, GRANTEE, make_client, small_policy, us
 from timing import (  # benchmarks/ is on sys.path when a script there runs
     Call,
     Client,
@@ -89,7 +89,6 @@ from timing import (  # benchmarks/ is on sys.path when a script there runs
 from pytest_fakekms import FakeKMS
 
 RESULTS = Path(__file__).resolve().parent / "state_scaling.md"
-GRANTEE = f"arn:aws:iam::{ACCOUNT_ID}:role/grantee"
 RETIRER = f"arn:aws:iam::{ACCOUNT_ID}:role/retirer"
 #: Above this large / small a row is marked (issue #8's scaling goal).
 GOAL = 1.10
@@ -739,17 +738,12 @@ def render(rows: Sequence[Row], settings: Settings, command: str, wall: float, c
         flag = "**over**" if row.ratio > GOAL else "ok"
         out.append(
             f"| {row.unit} | {row.operation} | {row.shown_size('small')} "
-            f"| {row.shown_size('large')} | {_us(small.median)} ({_us(small.min)}) "
-            f"| {_us(large.median)} ({_us(large.min)}) "
+            f"| {row.shown_size('large')} | {us(small.median)} ({us(small.min)}) "
+            f"| {us(large.median)} ({us(large.min)}) "
             f"| {row.ratio:.2f}x ({min_ratio(large, small):.2f}x) | {flag} "
             f"| {row.batch['small']}, {row.batch['large']} |"
         )
     return "\n".join(out) + "\n"
-
-
-def _us(seconds: float) -> str:
-    micro = seconds * 1e6
-    return f"{micro:,.0f}" if abs(micro) >= 100 else f"{micro:,.1f}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -45,7 +45,7 @@ from botocore.awsrequest import AWSResponse
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from shared import ACCOUNT_ID, ROOT, make_client
+from shared import GRANTEE, MESSAGE, PLAINTEXT, ROOT, make_client, us
 from timing import (  # benchmarks/ is on sys.path when a script there runs
     Call,
     Client,
@@ -64,9 +64,6 @@ from pytest_fakekms.operations import load_all
 from pytest_fakekms.operations.base import OPERATIONS
 
 RESULTS = Path(__file__).resolve().parent / "sweep.md"
-GRANTEE = f"arn:aws:iam::{ACCOUNT_ID}:role/grantee"
-PLAINTEXT = secrets.token_bytes(1024)
-MESSAGE = secrets.token_bytes(1024)
 #: A peer's public key for DeriveSharedSecret (DER SubjectPublicKeyInfo)
 _PEER_PUBLIC_KEY = (
     ec.generate_private_key(ec.SECP256R1())
@@ -658,8 +655,8 @@ def render(rows: Sequence[Row], settings: Settings, command: str) -> str:
         flag = "over" if row.ratio > GOAL else ""
         out.append(
             f"| {row.case.name} | {row.ratio:.2f}x ({min_ratio(fake, floor):.2f}x) | {flag} "
-            f"| {_us(floor.median)} ({_us(floor.min)}) | {_us(fake.median)} ({_us(fake.min)}) "
-            f"| {_us(row.extra)} | {row.batch['floor']}, {row.batch['fake']} |"
+            f"| {us(floor.median)} ({us(floor.min)}) | {us(fake.median)} ({us(fake.min)}) "
+            f"| {us(row.extra)} | {row.batch['floor']}, {row.batch['fake']} |"
         )
     out += [
         "",
@@ -680,7 +677,7 @@ def render(rows: Sequence[Row], settings: Settings, command: str) -> str:
         floor, fake, work = (row.series[n] for n in ("floor", "fake", "floor + crypto"))
         out.append(
             f"| {row.case.name} | {row.case.crypto.what} "
-            f"| {_us(work.median - floor.median)} | {paired_ratio(work, floor):.2f}x "
+            f"| {us(work.median - floor.median)} | {paired_ratio(work, floor):.2f}x "
             f"| {paired_ratio(fake, work):.2f}x ({min_ratio(fake, work):.2f}x) |"
         )
     out += ["", "Not timed:", ""]
@@ -689,11 +686,6 @@ def render(rows: Sequence[Row], settings: Settings, command: str) -> str:
     if missing:
         out += [f"* **Not timed, and no reason given:** {', '.join(missing)}."]
     return "\n".join(out) + "\n"
-
-
-def _us(seconds: float) -> str:
-    micro = seconds * 1e6
-    return f"{micro:,.0f}" if abs(micro) >= 100 else f"{micro:,.1f}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -58,3 +58,10 @@ def us(seconds: float) -> str:
     """Seconds as microseconds for a report: whole ones from 100 on, else one decimal."""
     micro = seconds * 1e6
     return f"{micro:,.0f}" if abs(micro) >= 100 else f"{micro:,.1f}"
+
+
+def command_line(script: str, *, quick: bool, only: str | None) -> str:
+    """The command a report says it came from: ``python benchmarks/<script> [--quick]
+    [--only "..."]``."""
+    command = f"python benchmarks/{script}" + (" --quick" if quick else "")
+    return command + (f" --only {json.dumps(only)}" if only else "")

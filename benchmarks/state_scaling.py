@@ -72,7 +72,7 @@ from pathlib import Path
 from typing import Any
 
 import botocore
-from shared import ACCOUNT_ID, GRANTEE, make_client, small_policy, us
+from shared import ACCOUNT_ID, GRANTEE, command_line, make_client, small_policy, us
 from timing import (  # benchmarks/ is on sys.path when a script there runs
     Call,
     Client,
@@ -757,9 +757,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = QUICK if args.quick else FULL
     start, start_cpu = time.perf_counter(), time.process_time()
     rows = run(settings, args.only)
-    command = "python benchmarks/state_scaling.py" + (" --quick" if args.quick else "")
-    if args.only:
-        command += f" --only {json.dumps(args.only)}"
+    command = command_line("state_scaling.py", quick=args.quick, only=args.only)
     wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
     report = render(rows, settings, command, wall, cpu)
     print(report)

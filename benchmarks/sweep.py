@@ -30,7 +30,6 @@ import functools
 import hashlib
 import hmac
 import itertools
-import json
 import os
 import platform
 import secrets
@@ -45,7 +44,7 @@ from botocore.awsrequest import AWSResponse
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from shared import GRANTEE, MESSAGE, PLAINTEXT, ROOT, make_client, us
+from shared import GRANTEE, MESSAGE, PLAINTEXT, ROOT, command_line, make_client, us
 from timing import (  # benchmarks/ is on sys.path when a script there runs
     Call,
     Client,
@@ -696,9 +695,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
     rows = run(settings, args.only)
-    command = "python benchmarks/sweep.py" + (" --quick" if args.quick else "")
-    if args.only:
-        command += f" --only {json.dumps(args.only)}"
+    command = command_line("sweep.py", quick=args.quick, only=args.only)
     report = render(rows, settings, command)
     print(report)
     if args.only is None:

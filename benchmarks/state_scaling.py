@@ -16,7 +16,8 @@ request, policy versions, recorded calls, rotations):
 3. keys in the Region (seeded with ``fake.create_key()``);
 4. policy versions of one key (prior PutKeyPolicy calls with distinct texts);
 5. recorded calls (prior DescribeKey calls in the fake's call log);
-6. automatic rotations of one key (EnableKeyRotation, then the virtual clock advanced).
+6. automatic rotations of one key (EnableKeyRotation, then the virtual clock advanced);
+7. keys with a date the clock can reach (automatic rotation on), against a retried call.
 
 For each dimension two fakes of the same shape are built, one small and one large,
 and both are kept alive. Each case is one boto3 call (or a pair that undoes itself,
@@ -33,7 +34,7 @@ The retried DescribeKey is one failed attempt and one retried success: a client 
 botocore's standard retry mode (2 attempts) and one planned KMSInternalException
 fault, re-armed for one request before each call (``fault.times``), so the fault list
 stays one long. botocore's back-off advances the virtual clock, which once walked
-every key of the fake.
+every key of the fake, and then every key with a date (dimension 7).
 
 Calls leave the state as they found it (pairs that undo themselves, idempotent
 CreateGrant retries, reads), except two that cannot: PutKeyPolicy adds a policy
@@ -118,6 +119,8 @@ class Settings:
     policy_versions: int
     calls: int
     rotations: int
+    #: keys with automatic rotation on (a date the clock can reach)
+    dated_keys: int
 
 
 FULL = Settings(
@@ -131,6 +134,7 @@ FULL = Settings(
     policy_versions=2_000,
     calls=100_000,
     rotations=200,
+    dated_keys=20_000,
 )
 QUICK = Settings(
     rounds=9,
@@ -143,6 +147,7 @@ QUICK = Settings(
     policy_versions=2_000,
     calls=20_000,
     rotations=200,
+    dated_keys=5_000,
 )
 
 
@@ -406,8 +411,33 @@ def build_grants(settings: Settings, wire: Wire, client: Client) -> list[Pair]:
 # 3. keys in the Region
 
 
+def retried_describe(fake: FakeKMS, key_id: str, retrying: Client) -> Callable[[], object]:
+    """DescribeKey failed once by a planned KMSInternalException and retried by
+    botocore after a back-off on the virtual clock (checked once here)."""
+    # Planned once, armed for one request before each call: the fault list stays one long.
+    fault = fake.inject_fault("DescribeKey", "KMSInternalException", times=0)
+
+    def retried() -> object:
+        fault.times = fault.triggered + 1
+        return retrying.describe_key(KeyId=key_id)
+
+    with fake:
+        before = fake.clock.now()
+        retried()
+        first, second = fake.calls[-2:]
+    check(first.injected, f"no injected first attempt: {first}")
+    check(second.succeeded and second.attempt == 2, f"no successful retry: {second}")
+    check(second.backoff > 0 and fake.clock.now() > before, "no virtual back-off")
+    return retried
+
+
+def retrying_client() -> Client:
+    """botocore's standard retry mode, 2 attempts: one failure, one retried success."""
+    return make_client(retries={"mode": "standard", "max_attempts": 2})
+
+
 def build_keys(settings: Settings, wire: Wire, client: Client) -> list[Pair]:
-    retrying = make_client(retries={"mode": "standard", "max_attempts": 2})
+    retrying = retrying_client()
 
     def keys_fake(total: int) -> tuple[Side, Side]:
         fake = FakeKMS()
@@ -426,20 +456,7 @@ def build_keys(settings: Settings, wire: Wire, client: Client) -> list[Pair]:
         for _ in range(total - 1):
             fake.create_key()
         progress(f"{total:,} keys seeded in {time.perf_counter() - start:.1f} s", tag="scaling")
-        # Planned once, armed for one request before each call: the fault list stays one long.
-        fault = fake.inject_fault("DescribeKey", "KMSInternalException", times=0)
-
-        def retried() -> object:
-            fault.times = fault.triggered + 1
-            return retrying.describe_key(KeyId=key_id)
-
-        with fake:
-            before = fake.clock.now()
-            retried()
-            first, second = fake.calls[-2:]
-        check(first.injected, f"no injected first attempt: {first}")
-        check(second.succeeded and second.attempt == 2, f"no successful retry: {second}")
-        check(second.backoff > 0 and fake.clock.now() > before, "no virtual back-off")
+        retried = retried_describe(fake, key_id, retrying)
         forget_calls(fake)
         listing = Side(
             fake,
@@ -571,6 +588,24 @@ def build_rotations(settings: Settings, wire: Wire, client: Client) -> list[Pair
     return [(listing(page_small), listing(large)), (decrypt(small), decrypt(large))]
 
 
+# 7. keys with a date the clock can reach
+
+
+def build_dated_keys(settings: Settings, wire: Wire, client: Client) -> list[Pair]:
+    retrying = retrying_client()
+
+    def dated_fake(total: int) -> Side:
+        fake = FakeKMS()
+        key_ids = [fake.create_key().key_id for _ in range(total)]
+        for key_id in key_ids:
+            wire.send(fake, "EnableKeyRotation", {"KeyId": key_id})
+        retried = retried_describe(fake, key_ids[0], retrying)
+        forget_calls(fake)
+        return Side(fake, total, lambda: retried)
+
+    return [(dated_fake(1), dated_fake(settings.dated_keys))]
+
+
 DIMENSIONS: tuple[Dimension, ...] = (
     Dimension(
         "aliases",
@@ -619,6 +654,12 @@ DIMENSIONS: tuple[Dimension, ...] = (
             "Decrypt of a ciphertext from before the rotations",
         ),
         build_rotations,
+    ),
+    Dimension(
+        "dated keys",
+        "keys with automatic rotation on",
+        ("DescribeKey retried once (1 injected KMSInternalException, standard mode)",),
+        build_dated_keys,
     ),
 )
 

@@ -16,6 +16,7 @@ from conftest import ACCOUNT, REGION, error_of
 from pytest_fakekms import FakeKMS, KeyState
 from pytest_fakekms.clock import VirtualClock
 from pytest_fakekms.domain.keys import KeyRecord
+from pytest_fakekms.domain.schedule import DueSchedule
 from pytest_fakekms.persistence import dump_state, load_state
 
 ARN_PREFIX = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/"
@@ -235,35 +236,83 @@ def test_automatic_rotation_comes_due_in_a_loaded_fake_too(
     assert [m.version for m in fake._find(key_id).materials] == [1, 2, 3]
 
 
-def test_an_advance_visits_only_keys_with_a_date(
+def _count_visits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the keys each advance from now on hands to the due-event code."""
+    visited: list[str] = []
+    due = DueSchedule.due
+
+    def counted(schedule: DueSchedule, now: dt.datetime) -> list[KeyRecord]:
+        records = due(schedule, now)
+        visited.extend(record.key_id for record in records)
+        return records
+
+    monkeypatch.setattr(DueSchedule, "due", counted)
+    return visited
+
+
+def test_an_advance_visits_only_keys_whose_date_it_reaches(
     kms: Any, fake_kms: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every botocore retry advances the clock by its back-off; at 100,000 keys a retried
-    DescribeKey cost 17x a plain one while each advance walked every key (issue #8 scaling
-    audit, 2026-11-27). Now an advance visits the keys waiting for a date, and a key
-    leaves that list once it has none."""
+    """Every botocore retry advances the clock by its back-off. Issue #8's scaling audits
+    (2026-11-27) found an advance walking every key (27.6 ms at 100,000 keys), then, once
+    fixed, every key with a date (9.6 ms at 10,000 keys with automatic rotation on). Now
+    an advance visits the keys whose date it reaches, and the keys whose overdue rotation
+    waits for them to be Enabled again (they rotate at the first advance after it)."""
     for _ in range(300):
         fake_kms.create_key()
     scheduled = _to_pending_deletion("scheduled", kms, fake_kms)
     rotating = kms.create_key()["KeyMetadata"]["KeyId"]
-    kms.enable_key_rotation(KeyId=rotating)
-    visited: list[str] = []
-    awaits_clock = KeyRecord.awaits_clock
+    kms.enable_key_rotation(KeyId=rotating, RotationPeriodInDays=ROTATION_DAYS)
+    visited = _count_visits(monkeypatch)
 
-    def counted(record: KeyRecord) -> bool:
-        visited.append(record.key_id)
-        return awaits_clock(record)
+    fake_kms.clock.advance(days=29, hours=23)
+    assert visited == []
+    fake_kms.clock.advance(hours=1)
+    assert visited == [scheduled]
+    with pytest.raises(KeyError):
+        fake_kms.key(scheduled)
 
-    monkeypatch.setattr(KeyRecord, "awaits_clock", counted)
-    fake_kms.clock.advance(1)
-    assert sorted(visited) == sorted([scheduled, rotating])
-    kms.cancel_key_deletion(KeyId=scheduled)
-    kms.disable_key_rotation(KeyId=rotating)
+    kms.disable_key(KeyId=rotating)
     visited.clear()
-    fake_kms.clock.advance(1)  # finds neither has a date any more: both leave the list
-    assert sorted(visited) == sorted([scheduled, rotating])
+    fake_kms.clock.advance(days=ROTATION_DAYS)  # its rotation date passes while disabled
+    fake_kms.clock.advance(1)
+    assert visited == [rotating, rotating]
+    assert len(fake_kms._find(rotating).rotations) == 0
+
+    kms.enable_key(KeyId=rotating)
+    visited.clear()
+    fake_kms.clock.advance(1)
+    assert visited == [rotating]
+    assert len(fake_kms._find(rotating).rotations) == 1
+    visited.clear()
+    fake_kms.clock.advance(days=ROTATION_DAYS - 31)  # the next one is a period after the first
+    assert visited == []
+
+    kms.disable_key_rotation(KeyId=rotating)
+    fake_kms.clock.advance(days=400)  # its entry comes due, finds no date, and goes
     visited.clear()
     fake_kms.clock.advance(days=400)
     assert visited == []
-    assert fake_kms.key(scheduled).state is KeyState.DISABLED
-    assert len(fake_kms._find(rotating).materials) <= 1
+    assert len(fake_kms._find(rotating).rotations) == 1
+
+
+def test_a_later_date_is_kept_and_an_earlier_one_comes_first(
+    kms: Any, fake_kms: Any, key_id: str
+) -> None:
+    """The schedule keeps one entry per key at the earliest date it was told about: a
+    longer rotation period makes that entry come due early and find nothing, a shorter
+    one (EnableKeyRotation re-anchors the schedule on the period's start) must move it
+    forward."""
+    kms.enable_key_rotation(KeyId=key_id, RotationPeriodInDays=ROTATION_DAYS)
+    kms.enable_key_rotation(KeyId=key_id, RotationPeriodInDays=200)
+    fake_kms.clock.advance(days=199)
+    assert fake_kms._find(key_id).rotations == ()
+    fake_kms.clock.advance(days=1)
+    assert len(fake_kms._find(key_id).rotations) == 1
+    kms.enable_key_rotation(KeyId=key_id, RotationPeriodInDays=ROTATION_DAYS)
+    fake_kms.clock.advance(days=ROTATION_DAYS)
+    assert len(fake_kms._find(key_id).rotations) == 2
+    kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    fake_kms.clock.advance(days=7)
+    with pytest.raises(KeyError):
+        fake_kms.key(key_id)

@@ -23,6 +23,7 @@ from pytest_fakekms.clock import VirtualClock
 from pytest_fakekms.domain.identifiers import KeyRef, alias_arn, key_arn, random_uuid
 from pytest_fakekms.domain.keys import KeyRecord
 from pytest_fakekms.domain.keystates import KeyState
+from pytest_fakekms.domain.schedule import DueSchedule
 
 
 @dataclasses.dataclass
@@ -124,20 +125,20 @@ class Backend:
         self.clock = clock
         self.lock = threading.RLock()
         self._stores: dict[tuple[str, str], RegionStore] = {}
-        #: The keys the clock can bring something due for, by ``id()``: see :meth:`watch`.
-        self._watched: dict[int, KeyRecord] = {}
+        #: The keys the clock can bring something due for, by date: see :meth:`watch`.
+        self._schedule = DueSchedule()
         clock.on_advance(self._complete_due_events)
 
     def watch(self, record: KeyRecord) -> None:
-        """Visit ``record`` on every clock advance from now on; call it whenever a key gets
-        a date the clock can reach (a DeletionDate, automatic rotation, a ValidTo).
+        """Have the clock come back to ``record`` at its next date; call it whenever a key
+        gets a date the clock can reach (a DeletionDate, automatic rotation, a ValidTo) or
+        an earlier one. A later date needs no call (see ``domain/schedule.py``).
 
-        An advance visits only watched keys, not every key: botocore's retries advance
+        An advance visits only the keys whose date it reaches: botocore's retries advance
         the clock by their back-off, and a retried call at 100,000 keys cost 17x a plain
-        one when each advance walked every key three times. A key leaves the list at an
-        advance that finds it deleted or with none of those dates.
+        one when each advance walked every key three times.
         """
-        self._watched[id(record)] = record
+        self._schedule.watch(record)
 
     def store(self, account_id: str, region: str) -> RegionStore:
         """The store for an account and Region, created on first use."""
@@ -159,8 +160,7 @@ class Backend:
         """Store a new key (watched if it already has a date the clock can reach: a key
         loaded from a saved state)."""
         self.store(record.account_id, record.region).add(record)
-        if record.awaits_clock():
-            self.watch(record)
+        self._schedule.watch(record)
 
     def find(self, ref: KeyRef) -> KeyRecord:
         """The key ``ref`` names, or AWS's NotFoundException."""
@@ -183,25 +183,23 @@ class Backend:
             store.remove_alias(alias.name)
 
     def _complete_due_events(self, now: dt.datetime) -> None:
-        """What the clock has brought due for each watched key, in this order: its
-        scheduled deletion, its automatic rotations (``KeyRecord.complete_due_rotations``),
-        the expiry of its imported material (``KeyRecord.expire_imported_material``)."""
+        """What the clock has brought due for each key whose date it reached, in this
+        order: its scheduled deletion, its automatic rotations
+        (``KeyRecord.complete_due_rotations``), the expiry of its imported material
+        (``KeyRecord.expire_imported_material``)."""
         with self.lock:
-            for ident, record in list(self._watched.items()):
+            for record in self._schedule.due(now):
                 if (
                     self.store(record.account_id, record.region).keys.get(record.key_id)
                     is not record
                 ):
-                    del self._watched[ident]  # deleted since
-                    continue
+                    continue  # deleted since
                 due = record.deletion_date
                 if record.state is KeyState.PENDING_DELETION and due and due <= now:
                     self.delete_key(record)
-                    del self._watched[ident]
                     continue
                 if record.rotation_enabled:
                     record.complete_due_rotations(now)
                 if record.valid_to is not None:
                     record.expire_imported_material(now)
-                if not record.awaits_clock():
-                    del self._watched[ident]
+                self._schedule.settle(record, now)

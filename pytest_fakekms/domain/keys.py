@@ -205,10 +205,19 @@ class KeyRecord:
         """How many on-demand rotations the key has had (AWS allows 25 per key)."""
         return sum(r.rotation_type == ON_DEMAND for r in self.rotations)
 
-    def awaits_clock(self) -> bool:
-        """True while the clock can bring something due for this key: a DeletionDate,
-        automatic rotation (even while disabled: it resumes), or a ValidTo."""
-        return self.deletion_date is not None or self.rotation_enabled or self.valid_to is not None
+    def next_clock_date(self) -> dt.datetime | None:
+        """The earliest date the clock can bring something due for this key: its
+        DeletionDate, its NextRotationDate while automatic rotation is on (even while the
+        key is disabled: it resumes), the ValidTo of imported material; None without
+        any (``DueSchedule`` orders keys by it)."""
+        when = self.deletion_date
+        rotation = self.next_rotation_date if self.rotation_enabled else None
+        if rotation is not None and (when is None or rotation < when):
+            when = rotation
+        valid_to = self.valid_to
+        if valid_to is not None and (when is None or valid_to < when):
+            when = valid_to
+        return when
 
     def complete_due_rotations(self, now: dt.datetime) -> None:
         """Perform the automatic rotations whose date has come, each dated on its schedule.

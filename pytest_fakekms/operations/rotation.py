@@ -143,8 +143,8 @@ def enable_key_rotation(ctx: Context, params: Params) -> Result:
     record.next_rotation_date = _next_rotation_date(record, period, ctx.now)
     record.rotation_period_days = period
     record.rotation_enabled = True
-    ctx.state.backend.watch(record)
     record.complete_due_rotations(ctx.now)  # a shortened period may already be due
+    ctx.state.backend.watch(record)
     return {}
 
 

@@ -127,10 +127,14 @@ def _dump_grant(grant: GrantRecord) -> dict[str, Any]:
 
 
 _UNSERIALIZABLE: Any = object()
+#: Types JSON writes as they are (exact types: an Enum subclassing str is not one).
+_JSON_ATOMS = frozenset({str, int, float, bool})
 
 
 def _json_value(value: Any) -> Any:
     """``value`` as JSON (datetimes as ISO 8601), or ``_UNSERIALIZABLE``."""
+    if value is None or type(value) in _JSON_ATOMS:  # most fields: no trial encoding
+        return value
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if isinstance(value, Mapping):

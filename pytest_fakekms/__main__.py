@@ -64,17 +64,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def standalone_fake(args: argparse.Namespace) -> FakeKMS:
+    """The fake ``serve`` answers with. It records no calls: nothing can read them from
+    outside the process, and a server left running would otherwise grow by about 1 KB
+    a request (3 KB for an Encrypt of 1 KiB) for as long as it runs."""
+    return FakeKMS(
+        account_id=args.account_id,
+        region=args.region,
+        caller=args.caller,
+        strict_principals=args.strict_principals,
+        max_calls=0,
+    )
+
+
 def serve(args: argparse.Namespace) -> int:
     """Run the server until a signal asks it to stop."""
     from pytest_fakekms import persistence
 
     try:
-        fake = FakeKMS(
-            account_id=args.account_id,
-            region=args.region,
-            caller=args.caller,
-            strict_principals=args.strict_principals,
-        )
+        fake = standalone_fake(args)
         if args.state:
             persistence.load_file(args.state, fake)
         url = fake.serve(args.host, args.port, allow_remote=args.allow_remote)

@@ -25,7 +25,7 @@ from pytest_fakekms.faults import Fault
 from pytest_fakekms.history import PolicyVersion
 from pytest_fakekms.history import assert_policy_history as _assert_history
 from pytest_fakekms.operations.base import Context
-from pytest_fakekms.recorder import CallList
+from pytest_fakekms.recorder import CallList, CallRecorder
 from pytest_fakekms.state import FakeState, account_of, find_key
 from pytest_fakekms.throttling import Throttle
 
@@ -42,7 +42,12 @@ def default_caller(account_id: str) -> str:
 
 
 class FakeKMS:
-    """An in-process, stateful fake of AWS KMS."""
+    """An in-process, stateful fake of AWS KMS.
+
+    ``max_calls`` bounds the call log for a fake that lives long (a session-scoped
+    fixture, a script): :attr:`calls` then holds the most recent ``max_calls`` requests
+    (0: none), and older ones are forgotten. The default keeps every call.
+    """
 
     def __init__(
         self,
@@ -52,14 +57,18 @@ class FakeKMS:
         caller: str | None = None,
         strict_principals: bool = False,
         quotas: Mapping[str, Any] | Quotas | None = None,
+        max_calls: int | None = None,
     ) -> None:
         if not (len(account_id) == 12 and account_id.isdigit()):
             raise ValueError(f"account_id must be 12 digits, not {account_id!r}")
+        if max_calls is not None and (type(max_calls) is not int or max_calls < 0):
+            raise ValueError(f"max_calls must be None or an int >= 0, not {max_calls!r}")
         self._state = FakeState(
             account_id=account_id,
             region=region,
             caller=caller or default_caller(account_id),
             strict_principals=strict_principals,
+            recorder=CallRecorder(max_calls),
         )
         if isinstance(quotas, Quotas):
             self._state.quotas = quotas
@@ -248,7 +257,8 @@ class FakeKMS:
 
     @property
     def calls(self) -> CallList:
-        """Every request that reached the fake, in arrival order."""
+        """Every request that reached the fake (the most recent ``max_calls`` of them, if
+        the fake was made with that bound), in arrival order."""
         return self._state.recorder.calls
 
     def assert_called(self, operation: str, **params: Any) -> None:

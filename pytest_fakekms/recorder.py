@@ -505,22 +505,34 @@ def explain_failure(
 
 
 class CallRecorder:
-    """A thread-safe, append-only log of calls (the HTTP server records from many threads)."""
+    """A thread-safe log of calls (the HTTP server records from many threads): every
+    call, or with ``limit`` only the most recent ``limit`` of them (0: none)."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int | None = None) -> None:
         self._lock = threading.Lock()
         self._calls: list[Call] = []
+        self._limit = limit
 
     def record(self, call: Call) -> None:
-        """Append one call; O(1), no copying."""
+        """Append one call; O(1), no copying (amortized, with a limit)."""
+        limit = self._limit
+        if limit == 0:
+            return
         with self._lock:
             self._calls.append(call)
+            if limit is not None and len(self._calls) >= 2 * limit:
+                # A new list, as in clear(): snapshots view the old one. Trimming only at
+                # twice the limit keeps each call's share of the copying constant.
+                self._calls = self._calls[-limit:]
 
     @property
     def calls(self) -> CallList:
         """A snapshot of the calls recorded so far (later calls do not appear in it)."""
         with self._lock:
-            return CallList._view(self._calls, len(self._calls))
+            calls, limit = self._calls, self._limit
+            if limit is not None and len(calls) > limit:
+                return CallList(calls[-limit:])
+            return CallList._view(calls, len(calls))
 
     def clear(self) -> None:
         """Forget every call; snapshots taken before keep their calls."""
@@ -529,4 +541,5 @@ class CallRecorder:
             self._calls = []
 
     def __len__(self) -> int:
-        return len(self._calls)
+        count = len(self._calls)
+        return count if self._limit is None else min(count, self._limit)

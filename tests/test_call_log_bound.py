@@ -1,0 +1,99 @@
+"""A bounded call log: ``FakeKMS(max_calls=N)`` for fakes that live long, and the
+standalone server, which keeps none.
+
+Measured before the bound (issue #8, 2026-11-27, tracemalloc over 1,000 requests to a
+served fake): every request kept about 1 KB (DescribeKey) to 3.3 KB (an Encrypt of
+1 KiB) for the fake's lifetime, so a standalone server left running grew without end.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+from conftest import REGION, kms_client
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pytest_fakekms import FakeKMS
+from pytest_fakekms.__main__ import build_parser, standalone_fake
+from pytest_fakekms.recorder import CallRecorder
+
+
+def test_the_most_recent_calls_are_kept() -> None:
+    """Through boto3: the log never holds more than ``max_calls``, keeps the newest,
+    and a snapshot taken earlier keeps what it held."""
+    with FakeKMS(max_calls=3) as fake:
+        kms = kms_client()
+        key_id = kms.create_key(Description="first")["KeyMetadata"]["KeyId"]
+        early = fake.calls
+        for n in range(1, 8):
+            kms.describe_key(KeyId=key_id)
+            assert len(fake.calls) == min(n + 1, 3)
+        kms.list_aliases()
+        assert fake.calls.operations == ["DescribeKey", "DescribeKey", "ListAliases"]
+        assert early.operations == ["CreateKey"]
+        fake.assert_not_called("CreateKey")  # forgotten: the log says what it holds
+        with pytest.raises(AssertionError, match="CreateKey"):
+            fake.assert_called("CreateKey")
+        assert fake.key(key_id).description == "first"  # state is not the log
+        assert "3 calls" in repr(fake)
+
+
+def test_zero_keeps_no_call_and_the_fake_still_answers() -> None:
+    with FakeKMS(max_calls=0) as fake:
+        kms = kms_client()
+        key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+        blob = kms.encrypt(KeyId=key_id, Plaintext=b"kept?")["CiphertextBlob"]
+        assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"kept?"
+        assert len(fake.calls) == 0
+        assert list(fake.calls) == []
+
+
+@pytest.mark.parametrize("bad", [-1, True, 1.5, "3"])
+def test_max_calls_must_be_a_count(bad: Any) -> None:
+    with pytest.raises(ValueError, match="max_calls"):
+        FakeKMS(max_calls=bad)
+
+
+def _last(items: list[int], limit: int | None) -> list[int]:
+    return items if limit is None else items[max(len(items) - limit, 0) :] if limit else []
+
+
+@given(limit=st.one_of(st.none(), st.integers(0, 6)), count=st.integers(0, 40))
+def test_the_recorder_keeps_the_last_limit_calls(limit: int | None, count: int) -> None:
+    """Whatever the bound and however many calls, ``calls`` is the last ``limit`` of
+    them in order, and snapshots keep what they saw while the log is trimmed."""
+    recorder = CallRecorder(limit)
+    snapshots = []
+    for n in range(count):
+        recorder.record(n)  # type: ignore[arg-type]  (any object stands for a Call)
+        snapshots.append((n, recorder.calls))
+    assert list(recorder.calls) == _last(list(range(count)), limit)
+    assert len(recorder) == len(recorder.calls)
+    if limit is not None:  # what is forgotten is gone, not hidden: memory stays bounded
+        assert len(recorder._calls) < max(2 * limit, 1)
+    for n, snapshot in snapshots:
+        assert list(snapshot) == _last(list(range(n + 1)), limit)
+
+
+def test_the_standalone_server_keeps_no_call() -> None:
+    """``python -m pytest_fakekms serve`` answers with a fake that records nothing: no
+    one outside its process can read the log, and it may run for days."""
+    fake = standalone_fake(build_parser().parse_args(["serve"]))
+    url = fake.serve()
+    try:
+        kms = boto3.client(
+            "kms",
+            region_name=REGION,
+            endpoint_url=url,
+            aws_access_key_id="AKIAEXAMPLEEXAMPLE00",
+            aws_secret_access_key="secret",
+        )
+        key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+        assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyId"] == key_id
+    finally:
+        fake.stop()
+    assert len(fake.calls) == 0
+    assert fake.key(key_id).key_id == key_id

@@ -42,6 +42,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="bool",
         default=False,
     )
+    parser.addini(
+        "fakekms_session_max_calls",
+        "Keep only this many most recent calls in fake_kms_server_session (default: all).",
+        default=None,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -219,11 +224,27 @@ def fake_kms_server_session(pytestconfig: pytest.Config) -> Iterator[FakeKMS]:
     """One fake for the whole session, served over HTTP only (no in-process hook).
 
     For suites that start an application once. Its state and calls accumulate across
-    tests. It installs no hook, so tests may still use the function-scoped `fake_kms`
-    (a separate fake, which answers in-process clients while it is active).
+    tests (ini ``fakekms_session_max_calls`` keeps only the most recent calls). It
+    installs no hook, so tests may still use the function-scoped `fake_kms` (a
+    separate fake, which answers in-process clients while it is active).
     """
     from pytest_fakekms.fake import FakeKMS
     from pytest_fakekms.options import merge_options
 
-    fake = FakeKMS(**merge_options(_ini_defaults(pytestconfig), []).fake_kwargs())
+    options = merge_options(_ini_defaults(pytestconfig), []).fake_kwargs()
+    fake = FakeKMS(**options, max_calls=_session_max_calls(pytestconfig))
     yield from _serve_with_env(fake)
+
+
+def _session_max_calls(config: pytest.Config) -> int | None:
+    """``fakekms_session_max_calls``: a long session's application may make more calls
+    than are worth keeping (about 1 KB each, more with payloads)."""
+    value = config.getini("fakekms_session_max_calls")
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    if not text.isdigit():
+        raise pytest.UsageError(
+            f"fakekms_session_max_calls must be a count (0 or more), not {text!r}"
+        )
+    return int(text)

@@ -711,6 +711,41 @@ def test_session_server_fixture(pytester: pytest.Pytester) -> None:
     assert os.environ.get("AWS_ENDPOINT_URL_KMS") == before
 
 
+def test_session_server_keeps_the_calls_the_ini_allows(pytester: pytest.Pytester) -> None:
+    """``fakekms_session_max_calls``: a session's application may make more calls than
+    are worth keeping; the session fake then keeps the most recent ones."""
+    pytester.makepyfile(
+        """
+        import boto3
+
+        def client(fake):
+            return boto3.client("kms", region_name="us-east-1", endpoint_url=fake.endpoint_url,
+                                aws_access_key_id="a", aws_secret_access_key="b")
+
+        def test_one(fake_kms_server_session):
+            client(fake_kms_server_session).create_key(Description="kept")
+
+        def test_two(fake_kms_server_session):
+            kms = client(fake_kms_server_session)
+            kms.list_keys()
+            kms.list_aliases()
+            assert fake_kms_server_session.calls.operations == ["ListKeys", "ListAliases"]
+            assert len(fake_kms_server_session.keys()) == 1
+        """
+    )
+    pytester.makeini("[pytest]\nfakekms_session_max_calls = 2\n")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:benchmark")
+    result.assert_outcomes(passed=2)
+
+
+def test_session_max_calls_must_be_a_count(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_one(fake_kms_server_session):\n    pass\n")
+    pytester.makeini("[pytest]\nfakekms_session_max_calls = many\n")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:benchmark")
+    result.stdout.fnmatch_lines(["*fakekms_session_max_calls must be a count*'many'*"])
+    assert result.ret != 0
+
+
 # --- many threads ---------------------------------------------------------------------
 
 

@@ -243,8 +243,12 @@ def _session_max_calls(config: pytest.Config) -> int | None:
     if value is None or not str(value).strip():
         return None
     text = str(value).strip()
-    if not text.isdigit():
+    try:
+        count = int(text)
+    except ValueError:
+        count = -1
+    if count < 0:
         raise pytest.UsageError(
             f"fakekms_session_max_calls must be a count (0 or more), not {text!r}"
         )
-    return int(text)
+    return count

@@ -33,6 +33,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pytest_fakekms.domain.keys import KeyRecord
 
+#: (date, sequence, key): the sequence orders keys of one date and is never equal, so
+#: keys are never compared.
+_Entry = tuple[dt.datetime, int, "KeyRecord"]
+
 
 class DueSchedule:
     """The keys the clock can reach, ordered by their next date. Use under the backend's
@@ -42,9 +46,9 @@ class DueSchedule:
     __slots__ = ("_blocked", "_heap", "_live", "_sequence")
 
     def __init__(self) -> None:
-        self._heap: list[tuple[dt.datetime, int, KeyRecord]] = []
-        #: id(record) -> (date, sequence) of the record's live heap entry.
-        self._live: dict[int, tuple[dt.datetime, int]] = {}
+        self._heap: list[_Entry] = []
+        #: id(record) -> the record's live heap entry (the same tuple: no copy per key).
+        self._live: dict[int, _Entry] = {}
         self._blocked: dict[int, KeyRecord] = {}
         self._sequence = itertools.count()
 
@@ -58,9 +62,9 @@ class DueSchedule:
         live = self._live.get(ident)
         if live is not None and live[0] <= when:
             return
-        sequence = next(self._sequence)
-        heapq.heappush(self._heap, (when, sequence, record))
-        self._live[ident] = (when, sequence)
+        entry = (when, next(self._sequence), record)
+        heapq.heappush(self._heap, entry)
+        self._live[ident] = entry
 
     def due(self, now: dt.datetime) -> list[KeyRecord]:
         """Take out and return the blocked keys and the keys whose date is ``now`` or
@@ -69,8 +73,9 @@ class DueSchedule:
         self._blocked.clear()
         heap, live = self._heap, self._live
         while heap and heap[0][0] <= now:
-            when, sequence, record = heapq.heappop(heap)
-            if live.get(id(record)) == (when, sequence):  # else superseded by an earlier one
+            entry = heapq.heappop(heap)
+            record = entry[2]
+            if live.get(id(record)) is entry:  # else superseded by an earlier one
                 del live[id(record)]
                 records.append(record)
         return records

@@ -63,7 +63,8 @@ MAX_NEAR_MISSES = 5
 
 def _read_only(self: object, *args: Any, **kwargs: Any) -> NoReturn:
     raise TypeError(
-        f"recorded KMS calls are read-only: this {type(self).__name__} cannot be changed; "
+        f"pytest-fakekms hands out recorded calls, policy history and key views read-only: "
+        f"this {type(self).__name__} cannot be changed; "
         "make a mutable copy first with pytest_fakekms.recorder.thaw(value)"
     )
 

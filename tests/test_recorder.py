@@ -79,7 +79,7 @@ def calls() -> CallList:
 class TestCallImmutability:
     def test_setting_a_member_raises_type_error(self) -> None:
         call = make_call(KeyId="k1")
-        with pytest.raises(TypeError, match=r"recorded KMS calls are read-only.*thaw\(value\)"):
+        with pytest.raises(TypeError, match=r"key views read-only.*thaw\(value\)"):
             call.params["KeyId"] = "k2"  # type: ignore[index]
 
     @pytest.mark.parametrize(

@@ -77,12 +77,10 @@ from bench import (  # noqa: E402  (sibling module, path set above)
     SMALL_POLICIES,
     SMALL_POLICY,
     FloorResponder,
-    calibrate,
-    interleave,
-    make_client,
     run_first_requests,
-    timed_batch,
 )
+from shared import make_client  # noqa: E402
+from timing import calibrate, interleave, timed_batch  # noqa: E402
 
 TOP = 25
 PACKAGE = "pytest_fakekms"
@@ -281,18 +279,20 @@ def policy_steps(title: str, policies: Sequence[str], number: int) -> str:
     def lockout(document: PolicyDocument) -> None:
         check_lockout(document, caller_arn=caller, key_arn=arn, region="us-east-1", now=now)
 
+    def validate_afresh() -> None:
+        document.principals_valid_in.clear()
+        validate(document)
+
+    def lockout_afresh() -> None:
+        document.lockout_decisions.clear()
+        lockout(document)
+
     steps: list[tuple[str, Callable[[], object]]] = [
         ("parse_policy, cache miss (distinct texts)", lambda: uncached(next(texts))),
         ("parse_policy, cache hit (same text)", lambda: parse_policy(text)),
-        (
-            "validate_principals, a new document (its memo emptied first)",
-            lambda: (document.principals_valid_in.clear(), validate(document)),
-        ),
+        ("validate_principals, a new document (its memo emptied first)", validate_afresh),
         ("validate_principals, the same document again", lambda: validate(document)),
-        (
-            "check_lockout, a new document (its memo emptied first)",
-            lambda: (document.lockout_decisions.clear(), lockout(document)),
-        ),
+        ("check_lockout, a new document (its memo emptied first)", lockout_afresh),
         ("check_lockout, the same document again", lambda: lockout(document)),
         (
             "evaluate (a kms:Decrypt request)",
@@ -391,7 +391,7 @@ def interceptor_overhead(rounds: int = 7) -> str:
         ("fake, handle stubbed (interceptor only)", lambda: stubbed, fake_call),
         ("fake", lambda: real, fake_call),
     ):
-        n = calibrate(activate, prepare, FULL)
+        n = calibrate(activate, prepare, FULL.batch_seconds, FULL.max_batch)
         columns[name] = functools.partial(timed_batch, activate, prepare, n)
     series = interleave(columns, rounds)
     base = statistics.median(series["floor"].values)

@@ -90,3 +90,19 @@ def test_a_first_use_operation_is_answered_only_once_its_module_is_whole(
     assert pending == {"ImportKeyMaterial": half_imported}
     assert operations.load_for("ImportKeyMaterial") is half_imported  # module imported: moved
     assert base.OPERATIONS["ImportKeyMaterial"] is half_imported
+
+
+def test_a_new_fake_does_not_import_the_core_modules_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every fake (every test) calls ``load_core``; once the core modules are in, it
+    costs nothing (eight ``import_module`` look-ups were about a fifth of a fake's
+    start + stop, 48 -> 38 µs)."""
+    from pytest_fakekms import FakeKMS
+
+    FakeKMS()
+    looked_up: list[str] = []
+    monkeypatch.setattr(operations.importlib, "import_module", lambda name: looked_up.append(name))
+    with FakeKMS():
+        pass
+    assert looked_up == []

@@ -19,6 +19,7 @@ import functools
 import json
 import re
 from collections.abc import Callable, Mapping
+from sys import intern
 from typing import Any
 
 from pytest_fakekms.domain.identifiers import random_uuid
@@ -116,7 +117,11 @@ def decode(url: str, headers: Mapping[str, Any], body: bytes | str | None) -> Re
     else:
         attempt_match = _ATTEMPT.search(attempt_header or "")
         attempt = int(attempt_match.group(1)) if attempt_match else 1
-    return Request(target[_PREFIX_LENGTH:], _decode_body(body), region, access_key_id, attempt)
+    # Interned: the call log keeps both for every request, and they repeat (118 B a call).
+    operation = intern(target[_PREFIX_LENGTH:])
+    if region is not None:
+        region = intern(region)
+    return Request(operation, _decode_body(body), region, access_key_id, attempt)
 
 
 #: The C scanner behind ``json.loads``, called directly for the common case below.

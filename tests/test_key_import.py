@@ -236,6 +236,25 @@ def test_reimporting_the_same_material_updates_the_expiration(kms: Any, fake_kms
     assert metadata["KeyState"] == "Enabled"
 
 
+@pytest.mark.parametrize(("first_days", "then_days"), [(7, 30), (30, 7)], ids=["later", "earlier"])
+def test_a_reimport_moves_the_expiry_either_way(
+    kms: Any, fake_kms: Any, first_days: int, then_days: int
+) -> None:
+    """The clock's schedule keeps one date per key (domain/schedule.py): a re-import with
+    a later ValidTo must not expire at the old one, one with an earlier ValidTo must
+    expire at the new one."""
+    key_id = _external_key(kms)
+    material = os.urandom(32)
+    start = fake_kms.clock.now().replace(microsecond=0)
+    for days in (first_days, then_days):
+        valid_to = start + dt.timedelta(days=days)
+        _import(kms, key_id, material, ExpirationModel="KEY_MATERIAL_EXPIRES", ValidTo=valid_to)
+    fake_kms.clock.advance_to(start + dt.timedelta(days=then_days, seconds=-1))
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Enabled"
+    fake_kms.clock.advance(seconds=1)
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingImport"
+
+
 @pytest.mark.parametrize("size", [16, 31, 33, 64])
 def test_symmetric_material_must_be_32_bytes(kms: Any, size: int) -> None:
     key_id = _external_key(kms)

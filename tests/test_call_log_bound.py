@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
-from conftest import REGION, kms_client
+from conftest import kms_client
 from hypothesis import given
 from hypothesis import strategies as st
+from test_server import http_client
 
 from pytest_fakekms import FakeKMS
 from pytest_fakekms.__main__ import build_parser, standalone_fake
@@ -82,15 +82,9 @@ def test_the_standalone_server_keeps_no_call() -> None:
     """``python -m pytest_fakekms serve`` answers with a fake that records nothing: no
     one outside its process can read the log, and it may run for days."""
     fake = standalone_fake(build_parser().parse_args(["serve"]))
-    url = fake.serve()
+    fake.serve()
     try:
-        kms = boto3.client(
-            "kms",
-            region_name=REGION,
-            endpoint_url=url,
-            aws_access_key_id="AKIAEXAMPLEEXAMPLE00",
-            aws_secret_access_key="secret",
-        )
+        kms = http_client(fake)
         key_id = kms.create_key()["KeyMetadata"]["KeyId"]
         assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyId"] == key_id
     finally:

@@ -125,6 +125,11 @@ class PolicyHistory:
         with self._lock:
             self._list(key_id).append(version)
 
+    def replace(self, key_id: str, versions: list[PolicyVersion]) -> None:
+        """Make ``versions`` the whole history of ``key_id`` (a loaded state)."""
+        with self._lock:
+            self._versions[key_id] = list(versions)
+
     def created_with(
         self, key_id: str, document: Mapping[str, Any], text: str, set_at: datetime, set_by: str
     ) -> None:

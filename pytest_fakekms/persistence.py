@@ -1,7 +1,8 @@
 """Saving a fake's state as JSON and loading it back (``python -m pytest_fakekms serve --state``).
 
 :func:`dump_state` turns a fake's state into a JSON-able dict; :func:`load_state`
-puts such a dict into a fresh fake. What is kept:
+puts such a dict into a fake (a key the fake already holds under the same id is replaced,
+with its policy history; loading the same state twice changes nothing). What is kept:
 
 * every key (every JSON-able :class:`~pytest_fakekms.domain.keys.KeyRecord` field:
   ids, ARN, spec, usage, state, dates, policy text, tags, ...), in creation order;
@@ -228,8 +229,7 @@ def load_state(data: Mapping[str, Any], into: FakeKMS | FakeState) -> None:
             store = state.backend.store(entry["account_id"], entry["region"])
             store.add_alias(_load_alias(entry))
     for key_id, versions in data.get("policy_history", {}).items():
-        for version in versions:
-            state.history.append(key_id, _load_version(version))
+        state.history.replace(key_id, [_load_version(version) for version in versions])
     state.principals.update(data.get("principals", []))
     state.access_keys.update(data.get("access_keys", {}))
     _catch_up_clock(state, data.get("clock"))

@@ -196,6 +196,29 @@ def test_dump_and_load_keep_keys_material_aliases_and_history(tmp_path: Path) ->
     assert base64.b64decode(secret) == records[sym.key_id].materials[0].secret
 
 
+def test_loading_a_state_again_replaces_its_keys_in_place(kms: Any, fake_kms: FakeKMS) -> None:
+    """A state loaded into a fake that holds its keys replaces them: ListKeys names each
+    key once, in creation order, and each policy history is the saved one, not the saved
+    one twice. A key deleted since the save comes back once, last. (Until 2026-11-27 a
+    second load listed every key twice and doubled every history.)"""
+    ids = [kms.create_key()["KeyMetadata"]["KeyId"] for _ in range(3)]
+    kms.put_key_policy(KeyId=ids[0], Policy=json.dumps(_root_policy()))
+    saved = json.loads(json.dumps(dump_state(fake_kms)))
+    history = fake_kms.policy_history(ids[0])
+    assert len(history) == 2
+
+    kms.schedule_key_deletion(KeyId=ids[1], PendingWindowInDays=7)
+    fake_kms.clock.advance(days=8)  # ids[1] is deleted
+    later = kms.create_key()["KeyMetadata"]["KeyId"]
+    load_state(saved, fake_kms)
+    load_state(saved, fake_kms)
+
+    listed = [k["KeyId"] for k in kms.get_paginator("list_keys").paginate(Limit=1).search("Keys")]
+    assert listed == [ids[0], ids[2], later, ids[1]]
+    assert fake_kms.policy_history(ids[0]) == history
+    assert kms.describe_key(KeyId=ids[1])["KeyMetadata"]["KeyState"] == "Enabled"
+
+
 def test_load_rejects_other_formats() -> None:
     with pytest.raises(ValueError, match="not a pytest-fakekms state"):
         load_state({"format": "something", "version": 1}, FakeKMS())

@@ -62,12 +62,20 @@ def _header(headers: Mapping[str, Any], name: str) -> str | None:
     value = headers.get(name)
     if value is None:
         for key, candidate in headers.items():
-            if key.lower() == name:
+            if (key if key.__class__ is str else _text(key) or "").lower() == name:
                 value = candidate
                 break
-    if value.__class__ is bytes:  # botocore's signed headers are bytes
+    return value if value.__class__ is str else _text(value)
+
+
+def _text(value: object) -> str | None:
+    """A header value as text: botocore's signed headers are bytes; anything else that is
+    not text (a hook's int) is what ``http.client`` would send, its ``str``."""
+    if value is None or isinstance(value, str):
+        return value  # a str subclass is text
+    if isinstance(value, (bytes, bytearray)):
         return value.decode("latin-1")
-    return value
+    return str(value)
 
 
 def operation_of(headers: Mapping[str, Any]) -> str:
@@ -92,12 +100,12 @@ def decode(url: str, headers: Mapping[str, Any], body: bytes | str | None) -> Re
         # costs about twice its tight-loop price between botocore's steps (the CPU caches).
         authorization = headers.get("authorization") or _header(headers, "authorization")
         attempt_header = headers.get("amz-sdk-request") or _header(headers, "amz-sdk-request")
-        if target.__class__ is bytes:
-            target = target.decode("latin-1")
-        if authorization.__class__ is bytes:
-            authorization = authorization.decode("latin-1")
-        if attempt_header.__class__ is bytes:
-            attempt_header = attempt_header.decode("latin-1")
+        if target.__class__ is not str:
+            target = _text(target)
+        if authorization.__class__ is not str:
+            authorization = _text(authorization)
+        if attempt_header.__class__ is not str:
+            attempt_header = _text(attempt_header)
     else:
         target = _header(headers, "x-amz-target")
         authorization = _header(headers, "authorization")
@@ -138,7 +146,7 @@ ESCAPED_BODY_BYTES = 256
 
 
 def _decode_body(body: bytes | str | None) -> dict[str, Any]:
-    if not body:
+    if not body and (body is None or hasattr(body, "__len__")):  # not a falsy int
         return {}
     if isinstance(body, bytes) and (
         len(body) >= LARGE_BODY_BYTES or (len(body) >= ESCAPED_BODY_BYTES and b"\\" in body)
@@ -180,6 +188,19 @@ def _decode_remembered(body: bytes) -> dict[str, Any]:
     return value
 
 
+def _bytes_of(body: object) -> bytes:
+    """The bytes of a body that is neither ``bytes`` nor ``str`` (ValueError if none)."""
+    read = getattr(body, "read", None)
+    if callable(read):
+        body = read()
+        if isinstance(body, str):
+            return body.encode()
+    try:
+        return bytes(memoryview(body))  # type: ignore[arg-type]  # checked here
+    except TypeError:
+        raise ValueError(f"not a request body: {type(body).__name__}") from None
+
+
 def _decode_json(body: bytes | str) -> dict[str, Any]:
     # Fast path for what SDKs send, a UTF-8 object with nothing around it: ``json.loads``
     # on bytes first sniffs the encoding and then checks for surrounding whitespace in
@@ -194,6 +215,8 @@ def _decode_json(body: bytes | str) -> dict[str, Any]:
             if end == len(text):
                 return value  # type: ignore[no-any-return]  # an object: it began with "{"
     try:
+        if not isinstance(body, (bytes, str)):  # a bytearray, memoryview, file: its bytes
+            body = _bytes_of(body)
         params = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise KMSError(

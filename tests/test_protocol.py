@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import json
 import re
 import uuid
@@ -253,3 +254,77 @@ def test_a_huge_attempt_number_is_answered_and_recorded(fake_kms: FakeKMS) -> No
     answer = fake_kms._dispatcher.handle("https://kms.us-east-1.amazonaws.com/", headers, b"{}")
     assert answer.status == 200
     assert fake_kms.calls[-1].attempt == 1
+
+
+_odd_values = st.one_of(
+    st.none(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.binary(max_size=12),
+    st.binary(max_size=12).map(bytearray),
+    _header_values,
+)
+_bodies = st.one_of(
+    st.none(),
+    st.integers(),
+    st.text(max_size=12),
+    st.binary(max_size=12),
+    st.sampled_from([b"{}", b'{"Limit": 5}', b"[]", b'{"Limit": "x"}']),
+)
+_wrappers = st.sampled_from(
+    [bytes, bytearray, memoryview, io.BytesIO, lambda b: b.decode("latin-1")]
+)
+
+
+@given(
+    headers=st.dictionaries(
+        st.sampled_from(["x-amz-target", "authorization", "amz-sdk-request", 7]),
+        _odd_values,
+        max_size=4,
+    ),
+    target=st.sampled_from(["TrentService.ListKeys", "TrentService.DescribeKey", None]),
+    title_case=st.booleans(),
+    body=st.sampled_from([b"{}", b'{"Limit": 5}', b"[]", b'{"KeyId": 3}', b"{", b"\xff"]),
+    wrap=_wrappers,
+)
+def test_headers_and_bodies_of_any_type_get_an_answer(
+    headers: dict[Any, Any], target: str | None, title_case: bool, body: bytes, wrap: Any
+) -> None:
+    """What reaches the dispatcher is botocore's request, which a user's event hook can
+    change: header values that are not text (an int, bytes, a bytearray) read as the text
+    ``http.client`` would send, and a bytearray, memoryview or file body as its bytes.
+    Whatever they are, the answer is the one the plain bytes and text get, never a
+    traceback, and no key is made (until 2026-11-27 an int header value raised
+    AttributeError or TypeError out of ``Dispatcher.handle``, a memoryview body
+    TypeError)."""
+    if target is not None:
+        headers["x-amz-target"] = target
+    if title_case:  # read by a scan of the names, not in line
+        headers = {k.title() if isinstance(k, str) else k: v for k, v in headers.items()}
+    plain = {str(name): _plain_text(value) for name, value in headers.items()}
+    plain = {name: value for name, value in plain.items() if value is not None}
+    fake = FakeKMS()
+    url = "https://kms.us-east-1.amazonaws.com/"
+    answer = fake._dispatcher.handle(url, headers, wrap(body))
+    expected = fake._dispatcher.handle(url, plain, body)
+    assert (answer.status, answer.body) == (expected.status, expected.body)
+    assert fake.keys() == []
+
+
+def _plain_text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        return value.decode("latin-1")
+    return str(value)
+
+
+@given(body=_bodies)
+def test_a_body_of_any_type_is_answered(body: Any) -> None:
+    """A body that is no bytes at all (an int) is a SerializationException like any
+    other unreadable body; a str is read as JSON text."""
+    headers = {"x-amz-target": "TrentService.ListKeys"}
+    answer = FakeKMS()._dispatcher.handle("https://kms.us-east-1.amazonaws.com/", headers, body)
+    assert answer.status in (200, 400)
+    if isinstance(body, int):
+        assert json.loads(answer.body)["__type"] == "SerializationException"

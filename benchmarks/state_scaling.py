@@ -17,7 +17,8 @@ request, policy versions, recorded calls, rotations):
 4. policy versions of one key (prior PutKeyPolicy calls with distinct texts);
 5. recorded calls (prior DescribeKey calls in the fake's call log);
 6. automatic rotations of one key (EnableKeyRotation, then the virtual clock advanced);
-7. keys with a date the clock can reach (automatic rotation on), against a retried call.
+7. keys with a date the clock can reach (automatic rotation on), against a retried call;
+8. keys with a grant another principal may retire, against ListRetirableGrants.
 
 For each dimension two fakes of the same shape are built, one small and one large,
 and both are kept alive. Each case is one boto3 call (or a pair that undoes itself,
@@ -91,6 +92,7 @@ from pytest_fakekms import FakeKMS
 
 RESULTS = Path(__file__).resolve().parent / "state_scaling.md"
 RETIRER = f"arn:aws:iam::{ACCOUNT_ID}:role/retirer"
+OTHER_RETIRER = f"arn:aws:iam::{ACCOUNT_ID}:role/other-retirer"
 #: Above this large / small a row is marked (issue #8's scaling goal).
 GOAL = 1.10
 #: AWS's quota of aliases per key: the seeded aliases are spread over other keys.
@@ -121,6 +123,8 @@ class Settings:
     rotations: int
     #: keys with automatic rotation on (a date the clock can reach)
     dated_keys: int
+    #: keys with a grant another principal may retire
+    granted_keys: int
 
 
 FULL = Settings(
@@ -135,6 +139,7 @@ FULL = Settings(
     calls=100_000,
     rotations=200,
     dated_keys=20_000,
+    granted_keys=20_000,
 )
 QUICK = Settings(
     rounds=9,
@@ -148,6 +153,7 @@ QUICK = Settings(
     calls=20_000,
     rotations=200,
     dated_keys=5_000,
+    granted_keys=5_000,
 )
 
 
@@ -436,22 +442,23 @@ def retrying_client() -> Client:
     return make_client(retries={"mode": "standard", "max_attempts": 2})
 
 
+def retirable_grant(key_id: str, retirer: str) -> dict[str, Any]:
+    """CreateGrant's parameters: a Decrypt grant of ``key_id`` that ``retirer`` may retire."""
+    return {
+        "KeyId": key_id,
+        "GranteePrincipal": GRANTEE,
+        "Operations": ["Decrypt"],
+        "RetiringPrincipal": retirer,
+    }
+
+
 def build_keys(settings: Settings, wire: Wire, client: Client) -> list[Pair]:
     retrying = retrying_client()
 
     def keys_fake(total: int) -> tuple[Side, Side]:
         fake = FakeKMS()
         key_id = fake.create_key().key_id
-        wire.send(
-            fake,
-            "CreateGrant",
-            {
-                "KeyId": key_id,
-                "GranteePrincipal": GRANTEE,
-                "Operations": ["Decrypt"],
-                "RetiringPrincipal": RETIRER,
-            },
-        )
+        wire.send(fake, "CreateGrant", retirable_grant(key_id, RETIRER))
         start = time.perf_counter()
         for _ in range(total - 1):
             fake.create_key()
@@ -606,6 +613,26 @@ def build_dated_keys(settings: Settings, wire: Wire, client: Client) -> list[Pai
     return [(dated_fake(1), dated_fake(settings.dated_keys))]
 
 
+# 8. keys with a grant another principal may retire
+
+
+def build_granted_keys(settings: Settings, wire: Wire, client: Client) -> list[Pair]:
+    def granted_fake(total: int) -> Side:
+        fake = FakeKMS()
+        key_ids = [fake.create_key().key_id for _ in range(total + 1)]
+        for key_id in key_ids[1:]:
+            wire.send(fake, "CreateGrant", retirable_grant(key_id, OTHER_RETIRER))
+        wire.send(fake, "CreateGrant", retirable_grant(key_ids[0], RETIRER))
+        forget_calls(fake)
+        return Side(
+            fake,
+            total,
+            lambda: functools.partial(client.list_retirable_grants, RetiringPrincipal=RETIRER),
+        )
+
+    return [(granted_fake(1), granted_fake(settings.granted_keys))]
+
+
 DIMENSIONS: tuple[Dimension, ...] = (
     Dimension(
         "aliases",
@@ -660,6 +687,12 @@ DIMENSIONS: tuple[Dimension, ...] = (
         "keys with automatic rotation on",
         ("DescribeKey retried once (1 injected KMSInternalException, standard mode)",),
         build_dated_keys,
+    ),
+    Dimension(
+        "granted keys",
+        "keys with a grant another principal may retire",
+        ("ListRetirableGrants (1 grant for the principal)",),
+        build_granted_keys,
     ),
 )
 

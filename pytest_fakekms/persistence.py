@@ -102,7 +102,7 @@ def dump_state(fake: FakeKMS | FakeState) -> dict[str, Any]:
 def _dump_key(record: KeyRecord) -> dict[str, Any]:
     data: dict[str, Any] = {"state": record.state.value}
     for field in dataclasses.fields(record):
-        if field.name in _SPECIAL_KEY_FIELDS or not field.init:  # not init: caches
+        if field.name in _SPECIAL_KEY_FIELDS or not field.init:  # caches, bookkeeping
             continue
         value = _json_value(getattr(record, field.name))
         if value is not _UNSERIALIZABLE:

@@ -9,6 +9,7 @@ and the same InvalidMarkerException rules.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import json
 import pickle
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import ACCOUNT, error_of, kms_client
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_grants import GRANTEE, OTHER_ACCOUNT, RETIREE, _grant
 
@@ -423,3 +424,137 @@ def test_listings_show_exactly_the_live_grants_in_order(
             assert _list_retirable(kms, retiree, limit) == expected(retirable=True)
     assert _list_all(kms, key_id, 100) == expected()
     assert _list_retirable(kms, retiree, 100) == expected(retirable=True)
+
+
+# --- property: the Region's index of retirable grants, across keys -------------------------
+
+STORY = st.lists(
+    st.one_of(
+        st.tuples(st.just("key"), st.booleans()),  # a new key, maybe in another account
+        st.tuples(st.just("grant"), st.integers(0, 10**6), st.sampled_from([RETIREE, OTHER, None])),
+        st.tuples(st.just("revoke"), st.integers(0, 10**6), st.integers(0, 10**6)),
+        st.tuples(st.just("delete key"), st.integers(0, 10**6)),
+        st.tuples(st.just("save")),
+        st.tuples(st.just("load"), st.booleans()),  # the last save, into a new fake or this one
+        st.tuples(st.just("list"), st.integers(1, 7), st.sampled_from([RETIREE, OTHER])),
+    ),
+    min_size=3,
+    max_size=30,
+)
+
+
+@dataclasses.dataclass
+class _Model:
+    """What ListRetirableGrants must list, kept the plain way."""
+
+    keys: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (account, ARN)
+    accounts: list[str] = dataclasses.field(default_factory=list)  # in the order stores came
+    grants: dict[str, list[tuple[str, str | None]]] = dataclasses.field(default_factory=dict)
+
+    def add_key(self, account: str, arn: str) -> None:
+        self.accounts += [account] if account not in self.accounts else []
+        self.keys.append((account, arn))
+        self.grants[arn] = []
+
+    def loaded(self, saved: _Model, into_new_fake: bool) -> _Model:
+        """This fake's model after loading ``saved``: its keys replace theirs in place, a
+        key deleted since comes back last, and keys created since stay."""
+        model = _Model() if into_new_fake else copy.deepcopy(self)
+        for account, arn in saved.in_store_order():  # the order a saved state holds them
+            if arn not in model.grants:
+                model.add_key(account, arn)
+            model.grants[arn] = list(saved.grants[arn])
+        return model
+
+    def in_store_order(self) -> list[tuple[str, str]]:
+        """The keys account by account, each account's in creation order."""
+        return sorted(self.keys, key=lambda key: self.accounts.index(key[0]))  # stable
+
+    def retirable(self, principal: str) -> list[str]:
+        keys = self.in_store_order()
+        return [g for _, arn in keys for g, who in self.grants[arn] if who == principal]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(story=STORY)
+@example(
+    story=[("key", False), ("grant", 0, RETIREE), ("save",), ("load", False), ("list", 5, RETIREE)]
+)
+@example(
+    story=[
+        ("key", False),
+        ("key", False),
+        ("grant", 0, RETIREE),
+        ("grant", 1, RETIREE),
+        ("save",),
+        ("delete key", 0),
+        ("key", False),
+        ("grant", 1, RETIREE),
+        ("load", False),
+        ("list", 2, RETIREE),
+    ]
+)
+@example(
+    story=[
+        ("key", False),
+        ("key", True),
+        ("key", False),
+        ("delete key", 0),
+        ("grant", 0, RETIREE),
+        ("grant", 1, RETIREE),
+        ("save",),
+        ("load", True),
+        ("list", 1, RETIREE),
+    ]
+)
+def test_retirable_grants_follow_keys_grants_deletions_and_loads(
+    story: list[tuple[Any, ...]],
+) -> None:
+    """ListRetirableGrants, paged with random limits, lists what a plain walk of every key
+    would: account by account (in the order their first key came), each account's keys in
+    creation order, each key's grants in creation order. Grants come to keys in any order;
+    a key loses its last grant for a principal and gets another; keys are deleted; a saved
+    state is loaded into a new fake, or into the same one later (its keys replaced in
+    place, keys deleted since back, keys made since kept). The fake answers from an index
+    of the keys with a grant each principal may retire (``RegionStore.retirable_keys``),
+    not by walking every key. The explicit examples: a load over keys that have grants; a
+    deleted key coming back behind a newer one; a new fake whose stores come in the
+    saved state's order, not in its keys' creation order."""
+    kms = kms_client()
+    model, saved = _Model(), (_Model(), dump_state(FakeKMS()))
+    fake = FakeKMS().start()
+    try:
+        for step in story:
+            if step[0] == "key":
+                account = OTHER_ACCOUNT if step[1] else ACCOUNT
+                model.add_key(account, fake.create_key(account_id=account).arn)
+            elif step[0] == "grant" and model.keys:
+                arn = model.keys[step[1] % len(model.keys)][1]
+                extra = {"RetiringPrincipal": step[2]} if step[2] else {}
+                model.grants[arn].append((_grant(kms, arn, **extra)["GrantId"], step[2]))
+            elif step[0] == "revoke" and model.keys:
+                grants = model.grants[model.keys[step[1] % len(model.keys)][1]]
+                if grants:
+                    grant_id, _ = grants.pop(step[2] % len(grants))
+                    kms.revoke_grant(
+                        KeyId=model.keys[step[1] % len(model.keys)][1], GrantId=grant_id
+                    )
+            elif step[0] == "delete key" and model.keys:
+                _, arn = model.keys.pop(step[1] % len(model.keys))
+                fake.set_key_state(arn, "PendingDeletion")  # 30 days; any account's key
+                fake.clock.advance(days=31)
+                del model.grants[arn]
+            elif step[0] == "save":
+                saved = (copy.deepcopy(model), json.loads(json.dumps(dump_state(fake))))
+            elif step[0] == "load":
+                if step[1]:
+                    fake.stop()
+                    fake = FakeKMS().start()
+                load_state(saved[1], fake)
+                model = model.loaded(saved[0], into_new_fake=step[1])
+            elif step[0] == "list":
+                assert _list_retirable(kms, step[2], step[1]) == model.retirable(step[2])
+        for principal in (RETIREE, OTHER):
+            assert _list_retirable(kms, principal, 3) == model.retirable(principal)
+    finally:
+        fake.stop()

@@ -15,15 +15,20 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
+import itertools
+import operator
 import threading
 from collections.abc import Iterator
 
 from pytest_fakekms import errors
 from pytest_fakekms.clock import VirtualClock
+from pytest_fakekms.domain.grants import GrantRecord
 from pytest_fakekms.domain.identifiers import KeyRef, alias_arn, key_arn, random_uuid
 from pytest_fakekms.domain.keys import KeyRecord
 from pytest_fakekms.domain.keystates import KeyState
 from pytest_fakekms.domain.schedule import DueSchedule
+
+_SEQUENCE = operator.attrgetter("sequence")
 
 
 @dataclasses.dataclass
@@ -47,6 +52,11 @@ class RegionStore:
     a page costs what is on it, not what comes before it (about 1.7 ms a page at
     100,000 keys when each page copied the whole dict). A key stored again under its id
     (a loaded state) keeps its place, or, if it was removed, comes last, once.
+
+    Change a stored key's grants only through :meth:`add_grant` and :meth:`remove_grant`:
+    they keep ``_retirable``, so ListRetirableGrants looks at the keys with a grant the
+    principal may retire, not at every key (3.8 ms at 100,000 keys, 0.6 at 1,000,
+    when it looked at each).
     """
 
     keys: dict[str, KeyRecord] = dataclasses.field(default_factory=dict)
@@ -63,21 +73,37 @@ class RegionStore:
     _names_by_key: dict[str, dict[str, None]] = dataclasses.field(
         default_factory=dict, repr=False, compare=False
     )
+    #: For each RetiringPrincipal, the keys with a grant it may retire, by ``sequence``.
+    _retirable: dict[str, list[KeyRecord]] = dataclasses.field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _sequence: Iterator[int] = dataclasses.field(
+        default_factory=itertools.count, repr=False, compare=False
+    )
 
     def add(self, record: KeyRecord) -> None:
         """Store a key: a new one last in creation order, one stored under its id before (a
-        loaded state) in its place."""
+        loaded state) in its place. Its grants, if it has any, are indexed."""
         key_id = record.key_id
-        if self.keys.get(key_id) is None:
+        replaced = self.keys.get(key_id)
+        if replaced is None:
             if key_id in self._removed:  # its id is still in order: do not list it twice
                 self._compact()
             self.order.append(key_id)
+            record.sequence = next(self._sequence)
+        else:
+            self._unindex_grants(replaced)
+            record.sequence = replaced.sequence
         self.keys[key_id] = record
+        for principal in record.grants.retiring_principals():
+            bisect.insort(self._retirable.setdefault(principal, []), record, key=_SEQUENCE)
 
     def remove(self, key_id: str) -> None:
         """Forget a key (its aliases are the caller's business)."""
-        if self.keys.pop(key_id, None) is None:
+        record = self.keys.pop(key_id, None)
+        if record is None:
             return
+        self._unindex_grants(record)
         self._removed.add(key_id)
         if len(self.order) > 2 * len(self.keys) + 64:
             self._compact()
@@ -102,6 +128,36 @@ class RegionStore:
             record = keys.get(order[position])
             if record is not None:
                 yield position, record
+
+    def add_grant(self, record: KeyRecord, grant: GrantRecord) -> None:
+        """Give the stored key ``record`` a new grant."""
+        grants = record.grants_for_update()
+        principal = grant.retiring_principal
+        if principal is not None and next(grants.retirable_by(principal), None) is None:
+            bisect.insort(self._retirable.setdefault(principal, []), record, key=_SEQUENCE)
+        grants.add(grant)
+
+    def remove_grant(self, record: KeyRecord, grant_id: str) -> None:
+        """Delete the grant ``grant_id`` of the stored key ``record``."""
+        grants = record.grants_for_update()
+        principal = grants[grant_id].retiring_principal
+        grants.remove(grant_id)
+        if principal is not None and next(grants.retirable_by(principal), None) is None:
+            self._unindex(record, principal)
+
+    def retirable_keys(self, principal: str) -> list[KeyRecord]:
+        """The keys with a grant ``principal`` may retire, in creation order (read only)."""
+        return self._retirable.get(principal, [])
+
+    def _unindex_grants(self, record: KeyRecord) -> None:
+        for principal in record.grants.retiring_principals():
+            self._unindex(record, principal)
+
+    def _unindex(self, record: KeyRecord, principal: str) -> None:
+        keys = self._retirable[principal]
+        del keys[bisect.bisect_left(keys, record.sequence, key=_SEQUENCE)]
+        if not keys:
+            del self._retirable[principal]
 
     def aliases_of(self, key_id: str) -> list[AliasRecord]:
         """The aliases that point at ``key_id``, oldest first."""
@@ -177,6 +233,14 @@ class Backend:
         loaded from a saved state)."""
         self.store(record.account_id, record.region).add(record)
         self._schedule.watch(record)
+
+    def add_grant(self, record: KeyRecord, grant: GrantRecord) -> None:
+        """Give the stored key ``record`` a new grant."""
+        self.store(record.account_id, record.region).add_grant(record, grant)
+
+    def remove_grant(self, record: KeyRecord, grant_id: str) -> None:
+        """Delete the grant ``grant_id`` of the stored key ``record``."""
+        self.store(record.account_id, record.region).remove_grant(record, grant_id)
 
     def find(self, ref: KeyRef) -> KeyRecord:
         """The key ``ref`` names, or AWS's NotFoundException."""

@@ -201,6 +201,10 @@ class GrantCollection(Mapping[str, GrantRecord]):
         named = (self._grants[grant_id] for grant_id in self._by_name.get(grant.name, ()))
         return next((g for g in named if g.same_request(grant)), None)
 
+    def retiring_principals(self) -> Iterator[str]:
+        """Every ``RetiringPrincipal`` of a stored grant, once each."""
+        return iter(self._by_retiring)
+
     def retirable_by(self, principal: str) -> Iterator[GrantRecord]:
         """The grants whose ``RetiringPrincipal`` is ``principal``, in creation order."""
         return (self._grants[grant_id] for grant_id in self._by_retiring.get(principal, ()))

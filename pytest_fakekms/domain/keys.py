@@ -100,9 +100,14 @@ class KeyRecord:
     described: tuple[tuple[object, ...], dict[str, Any]] | None = dataclasses.field(
         default=None, init=False, repr=False, compare=False
     )
+    # Its place in its store's creation order, set when the backend stores it (RegionStore):
+    # bookkeeping, not state: not persisted, not compared.
+    sequence: int = dataclasses.field(default=0, init=False, repr=False, compare=False)
 
     def grants_for_update(self) -> GrantCollection:
-        """The key's grants to change in place (its own collection, made on its first grant)."""
+        """The key's grants to change in place (its own collection, made on its first
+        grant). A stored key's grants change through ``Backend.add_grant`` and
+        ``Backend.remove_grant``, which keep the Region's index of retirable grants."""
         if self.grants is NO_GRANTS:
             self.grants = GrantCollection()
         return self.grants

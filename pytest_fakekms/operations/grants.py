@@ -8,9 +8,9 @@ once (AWS documents up to about five minutes of eventual consistency, kms-facts 
 
 A key's grants are a :class:`~pytest_fakekms.domain.grants.GrantCollection`, so a
 ListGrants page and a named CreateGrant cost what they return or compare, not every
-grant of the key. ListRetirableGrants still looks at every key of the Region (keys are
-stored per account, and no index spans them), but only at the matching grants of each,
-and stops once it has a page.
+grant of the key. ListRetirableGrants looks only at the keys with a grant the principal
+may retire (each account's store indexes them, ``RegionStore.retirable_keys``), and
+stops once it has a page.
 
 Sources: botocore's model [BC] for the members, shapes, declared errors and the
 idempotent ``Name``; the DryRun text is VERIFIED (see ``crypto_common``); the key
@@ -20,13 +20,13 @@ states are the table's rows (kms-facts §3.2); the 50,000-grants quota is kms-fa
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from pytest_fakekms import errors
 from pytest_fakekms.domain.grants import (
-    NO_GRANTS,
     GrantCollection,
     GrantRecord,
     allowed_operations,
@@ -130,7 +130,7 @@ def create_grant(ctx: Context, params: Params) -> Result:
         _check_grant_quota(ctx, record)
     check_dry_run(params)
     if existing is None:
-        record.grants_for_update().add(grant)
+        ctx.state.backend.add_grant(record, grant)
     else:
         grant = existing
     # [BC] Name: "the returned grant token is unique with every CreateGrant request".
@@ -232,17 +232,42 @@ def list_grants(ctx: Context, params: Params) -> Result:
     return _page([(record, grant) for grant in itertools.islice(found, limit + 1)], limit)
 
 
-def _retirable(ctx: Context, principal: str) -> Iterator[tuple[KeyRecord, GrantRecord]]:
+def _retirable(
+    ctx: Context, principal: str, marker: str | None
+) -> Iterator[tuple[KeyRecord, GrantRecord]]:
     """The Region's grants that ``principal`` may retire, with their keys: account by
     account (in the order the backend made their stores), each account's keys in
-    creation order, each key's grants in creation order."""
-    for (_, region), store in ctx.state.backend.stores():
-        if region != ctx.region:
-            continue
-        for record in store.keys.values():
-            if record.grants is not NO_GRANTS:  # most keys never had one: no call for them
-                for grant in record.grants.retirable_by(principal):
-                    yield record, grant
+    creation order, each key's grants in creation order; from the grant ``marker`` on,
+    if given (nothing if it is not among them)."""
+    keys = [
+        record
+        for (_, region), store in ctx.state.backend.stores()
+        if region == ctx.region
+        for record in store.retirable_keys(principal)
+    ]
+    start = 0
+    if marker is not None:
+        start = next(
+            (at for at, record in enumerate(keys) if _retires(record, marker, principal)),
+            len(keys),
+        )
+    for record in keys[start:]:
+        grants = record.grants.retirable_by(principal)
+        if marker is not None:
+            grants = itertools.dropwhile(functools.partial(_is_not, marker), grants)
+            marker = None
+        for grant in grants:
+            yield record, grant
+
+
+def _retires(record: KeyRecord, grant_id: str, principal: str) -> bool:
+    """Whether ``record`` has the grant ``grant_id`` and ``principal`` may retire it."""
+    grant = record.grants.get(grant_id)
+    return grant is not None and grant.retiring_principal == principal
+
+
+def _is_not(grant_id: str, grant: GrantRecord) -> bool:
+    return grant.grant_id != grant_id
 
 
 @operation("ListRetirableGrants")
@@ -250,9 +275,7 @@ def list_retirable_grants(ctx: Context, params: Params) -> Result:
     """Grants in this Region, of any account's keys, whose retiring principal is the given
     one ([BC]), by account, then key creation order, then grant creation order; the marker
     is the id of the grant the next page starts at."""
-    found = _retirable(ctx, params["RetiringPrincipal"])
-    if "Marker" in params:
-        found = itertools.dropwhile(lambda pair: pair[1].grant_id != params["Marker"], found)
+    found = _retirable(ctx, params["RetiringPrincipal"], params.get("Marker"))
     limit = _limit(params)
     page = list(itertools.islice(found, limit + 1))
     if "Marker" in params and not page:  # the marker's grant is not among them
@@ -301,7 +324,7 @@ def retire_grant(ctx: Context, params: Params) -> Result:
     """Delete a grant named by its token, or by key and grant id."""
     record, grant = _retire_target(ctx, params)
     check_dry_run(params)
-    record.grants_for_update().remove(grant.grant_id)
+    ctx.state.backend.remove_grant(record, grant.grant_id)
     return {}
 
 
@@ -311,5 +334,5 @@ def revoke_grant(ctx: Context, params: Params) -> Result:
     record = ctx.key(params)
     grant = _grant_of(record, params["GrantId"])
     check_dry_run(params)
-    record.grants_for_update().remove(grant.grant_id)
+    ctx.state.backend.remove_grant(record, grant.grant_id)
     return {}

@@ -100,11 +100,19 @@ def decode(url: str, headers: Mapping[str, Any], body: bytes | str | None) -> Re
         # costs about twice its tight-loop price between botocore's steps (the CPU caches).
         authorization = headers.get("authorization") or _header(headers, "authorization")
         attempt_header = headers.get("amz-sdk-request") or _header(headers, "amz-sdk-request")
-        if target.__class__ is not str:
+        # bytes as botocore signs them, decoded in line; anything else that is not text
+        # (None, or a hook's int) through _text.
+        if target.__class__ is bytes:
+            target = target.decode("latin-1")
+        elif target.__class__ is not str:
             target = _text(target)
-        if authorization.__class__ is not str:
+        if authorization.__class__ is bytes:
+            authorization = authorization.decode("latin-1")
+        elif authorization.__class__ is not str:
             authorization = _text(authorization)
-        if attempt_header.__class__ is not str:
+        if attempt_header.__class__ is bytes:
+            attempt_header = attempt_header.decode("latin-1")
+        elif attempt_header.__class__ is not str:
             attempt_header = _text(attempt_header)
     else:
         target = _header(headers, "x-amz-target")

@@ -128,6 +128,12 @@ def not_implemented(operation: str) -> KMSError:
     )
 
 
+def invalid_marker() -> KMSError:
+    """A ``Marker`` the listing did not hand out, or no longer can: our wording (AWS's
+    text is not on record), the same for every listing."""
+    return KMSError("InvalidMarkerException", "The marker is not valid.")
+
+
 def validation(message: str) -> KMSError:
     """A ``ValidationException`` with a ready message."""
     return KMSError("ValidationException", message)

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pytest_fakekms import assertions
 from pytest_fakekms.clock import VirtualClock
 from pytest_fakekms.dispatch import Dispatcher
+from pytest_fakekms.domain.identifiers import is_ascii_digits
 from pytest_fakekms.domain.keys import Key, KeyRecord
 from pytest_fakekms.domain.keystates import KeyState
 from pytest_fakekms.domain.quotas import Quotas
@@ -59,7 +60,7 @@ class FakeKMS:
         quotas: Mapping[str, Any] | Quotas | None = None,
         max_calls: int | None = None,
     ) -> None:
-        if not (len(account_id) == 12 and account_id.isdigit()):
+        if not (len(account_id) == 12 and is_ascii_digits(account_id)):
             raise ValueError(f"account_id must be 12 digits, not {account_id!r}")
         if max_calls is not None and (type(max_calls) is not int or max_calls < 0):
             raise ValueError(f"max_calls must be None or an int >= 0, not {max_calls!r}")

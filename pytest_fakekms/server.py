@@ -58,6 +58,7 @@ from typing import Any
 
 from pytest_fakekms import protocol
 from pytest_fakekms.dispatch import Dispatcher
+from pytest_fakekms.domain.identifiers import is_ascii_digits
 from pytest_fakekms.errors import KMSError
 
 __all__ = ["DEFAULT_HOST", "MAX_REQUEST_BYTES", "FakeKMSServer", "is_loopback"]
@@ -333,8 +334,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not values:
             return 0
         text = values[0].strip()
-        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-        if len(set(values)) > 1 or not (text.isascii() and text.isdigit()):
+        if len(set(values)) > 1 or not is_ascii_digits(text):
             raise _BadRequest(
                 HTTPStatus.BAD_REQUEST,
                 "BadRequestException",

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import ACCOUNT, REGION, error_of, recorded
 
-from pytest_fakekms import KeyState
+from pytest_fakekms import FakeKMS, KeyState
 
 ARN_PREFIX = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/"
 
@@ -205,6 +205,36 @@ def test_tags_on_create_and_tag_errors(kms: Any, fake_kms: Any) -> None:
     kms.tag_resource(KeyId=key_id, Tags=[{"TagKey": "env", "TagValue": "prod"}])
     kms.untag_resource(KeyId=key_id, TagKeys=["team"])
     assert fake_kms.key(key_id).tags == {"env": "prod"}
+
+
+def test_list_resource_tags_pages_by_limit(kms: Any) -> None:
+    """[BC] ListResourceTags ``Limit``: "KMS does not return more than the specified
+    number of items ... between 1 and 50, inclusive ... defaults to 50", with ``Truncated``
+    and ``NextMarker`` while more remain, and botocore's paginator for it (until
+    2026-11-27 the fake ignored Limit and Marker and returned every tag at once). A
+    Limit over 50 is read as 50 (AWS's answer is not on record); a marker that names no
+    position is ``InvalidMarkerException``, like every listing's."""
+    tags = [{"TagKey": f"k{i:02d}", "TagValue": str(i)} for i in range(23)]
+    key_id = kms.create_key(Tags=tags)["KeyMetadata"]["KeyId"]
+    pages = list(
+        kms.get_paginator("list_resource_tags").paginate(
+            KeyId=key_id, PaginationConfig={"PageSize": 10}
+        )
+    )
+    assert [len(page["Tags"]) for page in pages] == [10, 10, 3]
+    assert [page["Truncated"] for page in pages] == [True, True, False]
+    assert "NextMarker" not in pages[-1]
+    assert [tag for page in pages for tag in page["Tags"]] == tags
+    whole = kms.list_resource_tags(KeyId=key_id)
+    assert (whole["Tags"], whole["Truncated"]) == (tags, False)
+    assert kms.list_resource_tags(KeyId=key_id, Limit=1000)["Tags"] == tags
+
+    first = kms.list_resource_tags(KeyId=key_id, Limit=20)
+    kms.untag_resource(KeyId=key_id, TagKeys=[f"k{i:02d}" for i in range(5)])
+    for marker in (first["NextMarker"], "²", "-1", "x"):  # past the end after the untag
+        with pytest.raises(kms.exceptions.InvalidMarkerException) as raised:
+            kms.list_resource_tags(KeyId=key_id, Marker=marker)
+        assert error_of(raised) == ("InvalidMarkerException", "The marker is not valid.", 400)
 
 
 @pytest.mark.parametrize(
@@ -547,3 +577,15 @@ def test_region_store_keeps_creation_order_through_removals() -> None:
     assert store.order == ids[133:]
     assert [r.key_id for _, r in store.in_order()] == ids[140:]
     assert store.position_of(ids[150], hint=150) == 17
+
+
+@pytest.mark.parametrize(
+    "account_id", ["12345678901", "1234567890123", "²" * 12, "١٢٣٤٥٦٧٨٩٠١٢", "abcdefghijkl"]
+)
+def test_a_fake_account_id_is_twelve_ascii_digits(account_id: str) -> None:
+    """An AWS account id is 12 digits; superscript or Arabic-Indic digits, which
+    ``str.isdigit()`` accepts, are refused too (they were accepted until 2026-11-27 and
+    made ARNs no client could send back)."""
+    with pytest.raises(ValueError, match="account_id must be 12 digits"):
+        FakeKMS(account_id=account_id)
+    assert FakeKMS(account_id="000000000000").keys() == []

@@ -88,6 +88,12 @@ _random_bits = random.Random().getrandbits
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
+def is_ascii_digits(text: str) -> bool:
+    """True for a non-empty run of ASCII digits: what ``int()`` reads as a count.
+    (``str.isdigit()`` also accepts "²", which ``int()`` refuses.)"""
+    return text.isascii() and text.isdigit()
+
+
 def is_key_id(value: str) -> bool:
     """True for a well-formed key id (UUID with dashes, or ``mrk-`` + 32 hex)."""
     return _KEY_ID.fullmatch(value) is not None

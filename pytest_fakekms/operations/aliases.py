@@ -114,7 +114,7 @@ def list_aliases(ctx: Context, params: Params) -> Result:
     if "Marker" in params:
         start = bisect.bisect_left(names, params["Marker"])
         if start == len(names) or names[start] != params["Marker"]:
-            raise errors.KMSError("InvalidMarkerException", "The marker is not valid.")
+            raise errors.invalid_marker()
     limit = params.get("Limit", 100)
     result: Result = {
         "Aliases": [_alias_entry(store.aliases[name]) for name in names[start : start + limit]],

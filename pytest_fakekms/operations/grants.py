@@ -165,10 +165,6 @@ def _limit(params: Params) -> int:
     return min(limit, MAX_LIMIT)
 
 
-def _invalid_marker() -> KMSError:
-    return KMSError("InvalidMarkerException", "The marker is not valid.")  # our wording
-
-
 def _page(found: list[tuple[KeyRecord, GrantRecord]], limit: int) -> Result:
     """A page from up to ``limit + 1`` grants found from the marker on: the one past
     ``limit``, if any, starts the next page, and its grant id is the marker."""
@@ -206,7 +202,7 @@ def _list_start(
         return 0
     position = grants.position_of(params["Marker"])
     if position is None or not shown(grants[params["Marker"]]):
-        raise _invalid_marker()
+        raise errors.invalid_marker()
     return position
 
 
@@ -279,7 +275,7 @@ def list_retirable_grants(ctx: Context, params: Params) -> Result:
     limit = _limit(params)
     page = list(itertools.islice(found, limit + 1))
     if "Marker" in params and not page:  # the marker's grant is not among them
-        raise _invalid_marker()
+        raise errors.invalid_marker()
     return _page(page, limit)
 
 

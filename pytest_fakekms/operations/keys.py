@@ -10,7 +10,7 @@ from typing import Any
 from pytest_fakekms import errors
 from pytest_fakekms.crypto.specs import SUPPORTED_KEY_SPECS, key_usages, unsupported_key_spec
 from pytest_fakekms.domain.backend import RegionStore
-from pytest_fakekms.domain.identifiers import key_arn, partition_for
+from pytest_fakekms.domain.identifiers import is_ascii_digits, key_arn, partition_for
 from pytest_fakekms.domain.keys import KeyRecord, new_material_id
 from pytest_fakekms.domain.keystates import KeyState
 from pytest_fakekms.operations.base import Context, Params, Result, ReusedResult, operation
@@ -176,8 +176,8 @@ def _marker_position(store: RegionStore, marker: str) -> int:
     # The position makes each page O(page); when the store's order was rebuilt since
     # (after many deletions), the key id still finds the place.
     position_text, _, key_id = marker.partition(":")
-    hint = int(position_text) if position_text.isdigit() else -1
+    hint = int(position_text) if is_ascii_digits(position_text) else -1
     position = store.position_of(key_id, hint)
     if position is None:
-        raise errors.KMSError("InvalidMarkerException", "The marker is not valid.")  # our wording
+        raise errors.invalid_marker()
     return position

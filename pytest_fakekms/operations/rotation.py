@@ -73,6 +73,7 @@ from pytest_fakekms.domain.keys import ON_DEMAND, KeyRecord, Rotation
 from pytest_fakekms.domain.keystates import KeyState
 from pytest_fakekms.errors import KMSError
 from pytest_fakekms.operations.base import Context, Params, Result, operation
+from pytest_fakekms.operations.paging import page_start
 
 #: RotationPeriodInDays when the request gives none (BC EnableKeyRotation docs).
 DEFAULT_ROTATION_PERIOD_DAYS = 365
@@ -105,7 +106,6 @@ CONFLICT = (
     "An automatic rotation of {arn} is in progress or scheduled to begin within the "
     "next 20 minutes."
 )
-INVALID_MARKER = "The marker is not valid."
 
 _PENDING_DELETION_STATES = frozenset({KeyState.PENDING_DELETION, KeyState.PENDING_REPLICA_DELETION})
 
@@ -232,15 +232,6 @@ def _entries(record: KeyRecord, include_all: bool, start: int, end: int) -> list
     return entries + [_rotation_entry(record, r) for r in rotations]
 
 
-def _start(marker: str | None, count: int) -> int:
-    """Where a page starts: the fake's markers are positions in the list."""
-    if marker is None:
-        return 0
-    if not marker.isdigit() or int(marker) >= count:
-        raise KMSError("InvalidMarkerException", INVALID_MARKER)
-    return int(marker)
-
-
 @operation("ListKeyRotations")
 def list_key_rotations(ctx: Context, params: Params) -> Result:
     """Completed rotations oldest first (plus the first material with ALL_KEY_MATERIAL)."""
@@ -252,7 +243,7 @@ def list_key_rotations(ctx: Context, params: Params) -> Result:
         record.material_id
     )
     count = len(record.rotations) + (1 if include_all else 0)
-    start = _start(params.get("Marker"), count)
+    start = page_start(params.get("Marker"), count)
     end = start + params.get("Limit", DEFAULT_LIMIT)
     entries = _entries(record, include_all, start, end)
     result: Result = {"Rotations": entries, "Truncated": end < count}

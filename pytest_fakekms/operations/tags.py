@@ -1,4 +1,4 @@
-"""TagResource, UntagResource, ListResourceTags, and the tag checks CreateKey shares."""
+"""TagResource, UntagResource, ListResourceTags (paged), and the tag checks CreateKey shares."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ from typing import Any
 
 from pytest_fakekms.errors import KMSError
 from pytest_fakekms.operations.base import Context, Params, Result, operation
+from pytest_fakekms.operations.paging import page_start
 
 MAX_TAGS = 50  # AWS's tags-per-resource limit
+#: [BC] ListResourceTags ``Limit``: "between 1 and 50, inclusive ... defaults to 50". The
+#: model allows up to 1000; a larger Limit is read as 50 (AWS's answer is not on record).
+PAGE_LIMIT = 50
 
 
 def merged_tags(existing: Mapping[str, str], tags: list[dict[str, Any]]) -> dict[str, str]:
@@ -44,7 +48,16 @@ def untag_resource(ctx: Context, params: Params) -> Result:
 
 @operation("ListResourceTags")
 def list_resource_tags(ctx: Context, params: Params) -> Result:
-    """The key's tags, in the order they were first set."""
+    """The key's tags in the order they were first set, ``Limit`` at a time; the marker is
+    the position of the next page's first tag (``operations/paging.py``)."""
     record = ctx.key(params)
-    tags = [{"TagKey": k, "TagValue": v} for k, v in record.tags.items()]
-    return {"Tags": tags, "Truncated": False}
+    tags = list(record.tags.items())
+    start = page_start(params.get("Marker"), len(tags))
+    end = start + min(params.get("Limit", PAGE_LIMIT), PAGE_LIMIT)
+    result: Result = {
+        "Tags": [{"TagKey": k, "TagValue": v} for k, v in tags[start:end]],
+        "Truncated": end < len(tags),
+    }
+    if result["Truncated"]:
+        result["NextMarker"] = str(end)
+    return result

@@ -73,6 +73,24 @@ def test_a_marker_that_names_no_alias_is_refused(kms: Any, key_id: str) -> None:
         kms.list_aliases(KeyId=other, Marker="alias/a")
 
 
+def test_the_reserved_prefix_is_refused_by_create_and_not_found_by_update_or_delete(
+    kms: Any, key_id: str
+) -> None:
+    """[BC] Only CreateAlias declares InvalidAliasNameException; UpdateAlias and
+    DeleteAlias declare NotFoundException, and an ``alias/aws/`` name is no alias of the
+    caller's. (Until 2026-11-27 all three answered InvalidAliasNameException, which the
+    model does not declare for the last two: found by tests/test_fuzz_operations.py.)"""
+    arn = f"arn:aws:kms:{REGION}:123456789012:alias/aws/x"
+    with pytest.raises(kms.exceptions.InvalidAliasNameException):
+        kms.create_alias(AliasName="alias/aws/x", TargetKeyId=key_id)
+    with pytest.raises(kms.exceptions.NotFoundException) as raised:
+        kms.update_alias(AliasName="alias/aws/x", TargetKeyId=key_id)
+    assert error_of(raised) == ("NotFoundException", f"Alias {arn} is not found.", 400)
+    with pytest.raises(kms.exceptions.NotFoundException) as raised:
+        kms.delete_alias(AliasName="alias/aws/x")
+    assert error_of(raised) == ("NotFoundException", f"Alias {arn} is not found.", 400)
+
+
 def test_deleting_a_key_removes_its_aliases_from_every_listing(kms: Any, fake_kms: Any) -> None:
     kept, doomed = (kms.create_key()["KeyMetadata"]["KeyId"] for _ in range(2))
     kms.create_alias(AliasName="alias/kept", TargetKeyId=kept)

@@ -72,7 +72,7 @@ def test_any_marker_gets_a_page_or_invalid_marker(operation: str, marker: str, l
 def _seed(kms: Any) -> str:
     """Two keys, with aliases, grants, tags and rotations: every listing has pages."""
     key_ids = [kms.create_key()["KeyMetadata"]["KeyId"] for _ in range(2)]
-    key_id = key_ids[0]
+    key_id: str = key_ids[0]
     for n in range(3):
         kms.create_alias(AliasName=f"alias/m{n}", TargetKeyId=key_id)
         kms.create_grant(

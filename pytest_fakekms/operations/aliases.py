@@ -21,6 +21,13 @@ ALIAS_PREFIX_MESSAGE = (
 def _check_alias_name(name: str) -> None:
     if not name.startswith("alias/"):
         raise errors.validation(ALIAS_PREFIX_MESSAGE)
+
+
+def _check_new_alias_name(name: str) -> None:
+    """CreateAlias's checks: the prefix, and not AWS's reserved ``alias/aws/``. Only
+    CreateAlias declares InvalidAliasNameException [BC]; UpdateAlias and DeleteAlias of
+    an ``alias/aws/`` name find no such alias of the caller's (NotFoundException)."""
+    _check_alias_name(name)
     if name.startswith("alias/aws/"):
         # AWS reserves this prefix for AWS managed keys; our wording.
         raise errors.KMSError(
@@ -47,7 +54,7 @@ def _check_alias_quota(ctx: Context, store: RegionStore, key_id: str) -> None:
 def create_alias(ctx: Context, params: Params) -> Result:
     """A new alias for a key in the caller's account and Region."""
     name = params["AliasName"]
-    _check_alias_name(name)
+    _check_new_alias_name(name)
     record = ctx.key(params, "TargetKeyId")
     store = ctx.state.backend.store(ctx.account_id, ctx.region)
     arn = alias_arn(ctx.region, ctx.account_id, name)

@@ -147,15 +147,14 @@ def _state(fake: FakeKMS) -> dict[str, Any]:
 
 
 @st.composite
-def _requests(draw: st.DrawFn) -> tuple[str, int, dict[str, Any]]:
+def _requests(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     operation = draw(st.sampled_from(sorted(MODEL.operation_names)))
     shape = MODEL.operation_model(operation).input_shape
-    seed = draw(st.integers(0, 2**32 - 1))
     # The key ids are only known once the fake has made the keys: draw the members
     # against placeholders, then substitute the real ids.
     placeholders = {name: f"<{name}>" for name, _ in SEEDED}
     params = draw(_structure(shape, placeholders)) if shape is not None else {}
-    return operation, seed, params
+    return operation, params
 
 
 def _substitute(value: Any, seeded: dict[str, str]) -> Any:
@@ -170,17 +169,11 @@ def _substitute(value: Any, seeded: dict[str, str]) -> Any:
     return value
 
 
-@settings(
-    max_examples=250,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(request=_requests())
-def test_any_request_gets_a_kms_answer_and_a_failure_changes_nothing(
-    request: tuple[str, int, dict[str, Any]],
+def _send_and_check(
+    kms: Any, fake: FakeKMS, seeded: dict[str, str], request: tuple[str, dict[str, Any]]
 ) -> None:
-    operation, _, drawn = request
-    kms = _client()
+    """Send one drawn request; check the answer, and that a failure changed nothing."""
+    operation, drawn = request
     method = {api: name for name, api in kms.meta.method_to_api_mapping.items()}[operation]
     declared = {shape.name for shape in MODEL.operation_model(operation).error_shapes}
     if set(drawn) & KEY_MEMBERS:
@@ -188,18 +181,45 @@ def test_any_request_gets_a_kms_answer_and_a_failure_changes_nothing(
         # malformed ARN, are InvalidArnException for every operation (CreateAlias and
         # the MAC operations do not declare it).
         declared.add("InvalidArnException")
+    params = _substitute(drawn, seeded)
+    before = _state(fake)
+    code, status = "ok", 200
+    try:
+        getattr(kms, method)(**params)
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        status = error.response["ResponseMetadata"]["HTTPStatusCode"]
+    event(f"{operation}: {code}")
+    if code != "ok":
+        assert status < 500, (operation, params, code)
+        assert code in declared | PROTOCOL_ERRORS, (operation, params, code)
+        assert _state(fake) == before, (operation, params, code)
+
+
+_SETTINGS = settings(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+
+
+@settings(_SETTINGS, max_examples=250)
+@given(request=_requests())
+def test_any_request_gets_a_kms_answer_and_a_failure_changes_nothing(
+    request: tuple[str, dict[str, Any]],
+) -> None:
+    kms = _client()
+    with FakeKMS() as fake:
+        _send_and_check(kms, fake, _seed(kms), request)
+
+
+@settings(_SETTINGS, max_examples=80)
+@given(requests=st.lists(_requests(), min_size=2, max_size=6))
+def test_the_same_holds_after_any_earlier_requests(
+    requests: list[tuple[str, dict[str, Any]]],
+) -> None:
+    """The same checks after earlier random requests changed the state (disabled,
+    deleted or rotated keys, new aliases, grants, tags, policies, imported material)."""
+    kms = _client()
     with FakeKMS() as fake:
         seeded = _seed(kms)
-        params = _substitute(drawn, seeded)
-        before = _state(fake)
-        code, status = "ok", 200
-        try:
-            getattr(kms, method)(**params)
-        except ClientError as error:
-            code = error.response["Error"]["Code"]
-            status = error.response["ResponseMetadata"]["HTTPStatusCode"]
-        event(f"{operation}: {code}")
-        if code != "ok":
-            assert status < 500, (operation, params, code)
-            assert code in declared | PROTOCOL_ERRORS, (operation, params, code)
-            assert _state(fake) == before, (operation, params, code)
+        for request in requests:
+            _send_and_check(kms, fake, seeded, request)

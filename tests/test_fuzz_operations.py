@@ -10,6 +10,8 @@ another SDK could send. Whatever the request, the fake must answer as KMS does
 * with a success, or with an error the model declares for the operation (or one any
   operation may get: ValidationException, SerializationException, ...; or api.md §7's
   InvalidArnException), never with a Python exception and never with a 500;
+* a success's body has only the members of the model's output shape, each of its
+  type, and every required one;
 * and a request that fails changes no state (``dump_state`` before and after agree).
 
 Found by it on 2026-11-27, and fixed: GenerateMac and VerifyMac refused alias names
@@ -22,6 +24,7 @@ changes (``FAKEKMS_FUZZ_EXAMPLES``, below).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from typing import Any
 
@@ -33,7 +36,7 @@ from botocore.model import Shape
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from pytest_fakekms import FakeKMS
+from pytest_fakekms import FakeKMS, protocol
 from pytest_fakekms.errors import PROTOCOL_ERRORS
 from pytest_fakekms.persistence import dump_state
 
@@ -191,6 +194,10 @@ def _send_and_check(
         code = error.response["Error"]["Code"]
         status = error.response["ResponseMetadata"]["HTTPStatusCode"]
     event(f"{operation}: {code}")
+    if code == "ok" and fake.calls[-1].response:
+        body = json.loads(protocol.result_body(fake.calls[-1].response))
+        output = MODEL.operation_model(operation).output_shape
+        assert _shape_problems(output, body, operation) == [], (operation, params)
     if code != "ok":
         assert status < 500, (operation, params, code)
         assert code in declared | PROTOCOL_ERRORS, (operation, params, code)
@@ -199,6 +206,52 @@ def _send_and_check(
 
 #: Examples per run; ``FAKEKMS_FUZZ_EXAMPLES=2000`` for a longer hunt (about 3 minutes).
 EXAMPLES = int(os.environ.get("FAKEKMS_FUZZ_EXAMPLES", "250"))
+
+
+def _shape_problems(shape: Shape | None, value: Any, path: str) -> list[str]:
+    """Where a response body strays from the model's output shape: members it does not
+    have, required members left out, values of another type or outside an enum."""
+    if shape is None:
+        return []
+    kind = shape.type_name
+    if kind == "structure":
+        members: dict[str, Shape] = getattr(shape, "members", {})
+        if not isinstance(value, dict):
+            return [f"{path}: not an object"]
+        required: list[str] = getattr(shape, "required_members", [])
+        problems = [f"{path}.{n}: required, missing" for n in required if n not in value]
+        for name, member in value.items():
+            if name not in members:
+                problems.append(f"{path}.{name}: not in the model")
+            else:
+                problems += _shape_problems(members[name], member, f"{path}.{name}")
+        return problems
+    if kind == "list":
+        element: Shape = getattr(shape, "member")  # noqa: B009
+        if not isinstance(value, list):
+            return [f"{path}: not a list"]
+        return [p for item in value for p in _shape_problems(element, item, f"{path}[]")]
+    if kind == "map":
+        entry: Shape = getattr(shape, "value")  # noqa: B009
+        return [p for item in value.values() for p in _shape_problems(entry, item, f"{path}{{}}")]
+    expected: dict[str, tuple[type, ...]] = {
+        "string": (str,),
+        "blob": (str,),
+        "boolean": (bool,),
+        "integer": (int,),
+        "long": (int,),
+        "timestamp": (int, float),
+    }
+    if not isinstance(value, expected.get(kind, (object,))) or (
+        kind != "boolean" and isinstance(value, bool)
+    ):
+        return [f"{path}: {type(value).__name__}, not {kind}"]
+    enum: list[str] = getattr(shape, "enum", [])
+    if enum and value not in enum:
+        return [f"{path}: {value!r} not in the enum"]
+    return []
+
+
 _SETTINGS = settings(
     deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )

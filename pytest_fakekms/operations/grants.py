@@ -87,6 +87,31 @@ def _check_constraints(record: KeyRecord, constraints: dict[str, Any] | None) ->
             )
 
 
+#: Members of newer botocore models (2026) for AWS service principals in grants. No
+#: grant of the fake has one: CreateGrant refuses them, so a listing by them is empty.
+SERVICE_PRINCIPAL_MEMBERS = ("GranteeServicePrincipal", "RetiringServicePrincipal")
+
+
+def _one_of(params: Params, member: str, service_member: str) -> None:
+    """[BC] "You must specify either <member> or <service_member>, but not both" (our
+    wording of the refusal: ValidationException, AWS's text is not on record)."""
+    if (member in params) == (service_member in params):
+        raise errors.validation(
+            f"You must specify either {member} or {service_member}, but not both."
+        )
+
+
+def _check_principals(params: Params) -> None:
+    """One grantee; none of the service-principal members, which the fake does not
+    implement."""
+    _one_of(params, "GranteePrincipal", "GranteeServicePrincipal")
+    for member in SERVICE_PRINCIPAL_MEMBERS:
+        if member in params:
+            raise errors.member_not_implemented("CreateGrant", member)
+    if "SourceArn" in (params.get("Constraints") or {}):
+        raise errors.member_not_implemented("CreateGrant", "Constraints.SourceArn")
+
+
 def _requested_grant(ctx: Context, params: Params) -> GrantRecord:
     """The grant CreateGrant's parameters describe, with a fresh id (not stored yet)."""
     constraints = params.get("Constraints") or None
@@ -121,6 +146,7 @@ def _check_grant_quota(ctx: Context, record: KeyRecord) -> None:
 @operation("CreateGrant")
 def create_grant(ctx: Context, params: Params) -> Result:
     """A new grant (or, for an identical named request, the existing one's id)."""
+    _check_principals(params)
     record = ctx.key(params)
     _check_operations(record, params["Operations"])
     _check_constraints(record, params.get("Constraints"))
@@ -183,8 +209,13 @@ def _invalid_grant_id(grant_id: str) -> KMSError:
 
 
 def _shown_by(params: Params) -> Callable[[GrantRecord], bool]:
-    """Whether ListGrants's filters, ``GrantId`` and ``GranteePrincipal``, show a grant."""
+    """Whether ListGrants's filters, ``GrantId`` and ``GranteePrincipal`` (or, in newer
+    models, ``GranteeServicePrincipal``, which no grant of the fake has), show a grant."""
     grant_id, grantee = params.get("GrantId"), params.get("GranteePrincipal")
+    if "GranteeServicePrincipal" in params:
+        if grantee is not None:
+            _one_of(params, "GranteePrincipal", "GranteeServicePrincipal")
+        return lambda grant: False
 
     def shown(grant: GrantRecord) -> bool:
         if grant_id is not None and grant.grant_id != grant_id:
@@ -271,7 +302,11 @@ def list_retirable_grants(ctx: Context, params: Params) -> Result:
     """Grants in this Region, of any account's keys, whose retiring principal is the given
     one ([BC]), by account, then key creation order, then grant creation order; the marker
     is the id of the grant the next page starts at."""
-    found = _retirable(ctx, params["RetiringPrincipal"], params.get("Marker"))
+    _one_of(params, "RetiringPrincipal", "RetiringServicePrincipal")
+    if "RetiringPrincipal" in params:
+        found = _retirable(ctx, params["RetiringPrincipal"], params.get("Marker"))
+    else:  # a RetiringServicePrincipal: no grant of the fake has one
+        found = iter(())
     limit = _limit(params)
     page = list(itertools.islice(found, limit + 1))
     if "Marker" in params and not page:  # the marker's grant is not among them

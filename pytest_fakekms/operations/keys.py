@@ -153,7 +153,15 @@ def describe_key(ctx: Context, params: Params) -> Result:
 
 @operation("ListKeys")
 def list_keys(ctx: Context, params: Params) -> Result:
-    """The account's keys in this Region, in creation order, with Limit/Marker paging."""
+    """The account's keys in this Region, in creation order, with Limit/Marker paging.
+
+    ``ResourceOwners`` (newer botocore models) may ask for ``SELF``, the keys listed
+    here, and ``OTHER_ACCOUNTS_VIA_RAM``, keys other accounts share through Resource
+    Access Manager, which the fake has none of: without ``SELF`` the list is empty."""
+    if "SELF" not in params.get("ResourceOwners", ("SELF",)):
+        if "Marker" in params:
+            raise errors.invalid_marker()
+        return {"Keys": [], "Truncated": False}
     store = ctx.state.backend.store(ctx.account_id, ctx.region)
     start = _marker_position(store, params["Marker"]) if "Marker" in params else 0
     limit = params.get("Limit", 100)

@@ -42,14 +42,15 @@ SCENARIO_OPERATIONS = [
 CALLER = f"arn:aws:iam::{ACCOUNT}:role/fakekms-caller"
 
 
-def kms_client(region: str = REGION) -> Any:
-    """A boto3 KMS client, retries off so errors arrive at once."""
+def kms_client(region: str = REGION, **config: Any) -> Any:
+    """A boto3 KMS client, retries off so errors arrive at once (``config``: more
+    botocore ``Config`` settings, such as ``parameter_validation=False``)."""
     return boto3.client(
         "kms",
         region_name=region,
         aws_access_key_id="AKIAEXAMPLEEXAMPLE00",
         aws_secret_access_key="secret",
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, **config),
     )
 
 

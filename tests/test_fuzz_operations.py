@@ -28,11 +28,10 @@ import json
 import os
 from typing import Any
 
-import boto3
 import botocore.session
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.model import Shape
+from conftest import kms_client
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -122,13 +121,9 @@ def _structure(shape: Shape, seeded: dict[str, str], depth: int = 0) -> Any:
 
 
 def _client() -> Any:
-    return boto3.client(
-        "kms",
-        region_name=REGION,
-        aws_access_key_id="AKIAFUZZFUZZFUZZFUZZ",
-        aws_secret_access_key="-",
-        config=Config(parameter_validation=False, retries={"total_max_attempts": 1}),
-    )
+    """botocore's client-side validation off: what reaches the fake is what any SDK
+    could send."""
+    return kms_client(parameter_validation=False)
 
 
 def _seed(kms: Any) -> dict[str, str]:

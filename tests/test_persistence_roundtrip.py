@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
-from conftest import ACCOUNT, REGION, policy
+from conftest import ACCOUNT, kms_client, policy
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -71,15 +70,6 @@ _REFUSALS = (
     "AlreadyExistsException",
     "LimitExceededException",
 )
-
-
-def _client() -> Any:
-    return boto3.client(
-        "kms",
-        region_name=REGION,
-        aws_access_key_id="AKIAROUNDTRIP0000000",
-        aws_secret_access_key="s",
-    )
 
 
 def _run(kms: Any, fake: FakeKMS, steps: list[tuple[Any, ...]]) -> dict[str, dict[str, Any]]:
@@ -223,7 +213,7 @@ def _still_valid(kms: Any, key_id: str, made: dict[str, Any]) -> None:
 def test_a_loaded_state_shows_what_the_saved_one_showed(
     first: list[tuple[Any, ...]], steps: list[tuple[Any, ...]]
 ) -> None:
-    kms = _client()
+    kms = kms_client()
     with FakeKMS() as before:
         evidence = _run(kms, before, first + steps)
         seen = _observe(kms, before)

@@ -54,6 +54,16 @@ def kms_client(region: str = REGION, **config: Any) -> Any:
     )
 
 
+def state_of(fake: Any) -> dict[str, Any]:
+    """The fake's state as ``dump_state`` gives it, without the clock (which moves): what
+    a request that fails must leave as it was."""
+    from pytest_fakekms.persistence import dump_state
+
+    state = dump_state(fake)
+    del state["clock"]
+    return state
+
+
 @pytest.fixture
 def kms(fake_kms: Any) -> Any:
     """A boto3 KMS client in the fake's Region, retries off so errors arrive at once."""

@@ -31,13 +31,12 @@ from typing import Any
 import botocore.session
 from botocore.exceptions import ClientError
 from botocore.model import Shape
-from conftest import kms_client
+from conftest import kms_client, state_of
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from pytest_fakekms import FakeKMS, protocol
+from pytest_fakekms import FakeKMS, model, protocol
 from pytest_fakekms.errors import PROTOCOL_ERRORS
-from pytest_fakekms.persistence import dump_state
 
 MODEL = botocore.session.get_session().get_service_model("kms")
 ACCOUNT = "123456789012"
@@ -139,12 +138,6 @@ def _seed(kms: Any) -> dict[str, str]:
     return seeded
 
 
-def _state(fake: FakeKMS) -> dict[str, Any]:
-    state = dump_state(fake)
-    del state["clock"]
-    return state
-
-
 @st.composite
 def _requests(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     operation = draw(st.sampled_from(sorted(MODEL.operation_names)))
@@ -181,7 +174,7 @@ def _send_and_check(
         # the MAC operations do not declare it).
         declared.add("InvalidArnException")
     params = _substitute(drawn, seeded)
-    before = _state(fake)
+    before = state_of(fake)
     code, status = "ok", 200
     try:
         getattr(kms, method)(**params)
@@ -191,12 +184,15 @@ def _send_and_check(
     event(f"{operation}: {code}")
     if code == "ok" and fake.calls[-1].response:
         body = json.loads(protocol.result_body(fake.calls[-1].response))
-        output = MODEL.operation_model(operation).output_shape
-        assert _shape_problems(output, body, operation) == [], (operation, params)
+        assert model.validate_output(operation, body) == [], (operation, params)
     if code != "ok":
         assert status < 500, (operation, params, code)
         assert code in declared | PROTOCOL_ERRORS, (operation, params, code)
-        assert _state(fake) == before, (operation, params, code)
+        assert state_of(fake) == before, (operation, params, code)
+
+
+#: Examples per run; ``FAKEKMS_FUZZ_EXAMPLES=2000`` for a longer hunt (about 3 minutes).
+EXAMPLES = int(os.environ.get("FAKEKMS_FUZZ_EXAMPLES", "250"))
 
 
 #: Examples per run; ``FAKEKMS_FUZZ_EXAMPLES=2000`` for a longer hunt (about 3 minutes).

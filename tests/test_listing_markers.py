@@ -14,12 +14,11 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from conftest import kms_client
+from conftest import kms_client, state_of
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pytest_fakekms import FakeKMS
-from pytest_fakekms.persistence import dump_state
 
 RETIREE = "arn:aws:iam::123456789012:role/retiree"
 
@@ -58,14 +57,14 @@ def test_any_marker_gets_a_page_or_invalid_marker(operation: str, marker: str, l
     kms = kms_client()
     with FakeKMS() as fake:
         key_id = _seed(kms)
-        before = _state(fake)
+        before = state_of(fake)
         first = _call(kms, operation, Limit=limit, **_params(operation, key_id))
         if first.get("Truncated"):
             page = _call(kms, operation, Marker=first["NextMarker"], **_params(operation, key_id))
             assert page["ResponseMetadata"]["HTTPStatusCode"] == 200
         with contextlib.suppress(kms.exceptions.InvalidMarkerException):
             _call(kms, operation, Marker=marker, **_params(operation, key_id))
-        assert _state(fake) == before
+        assert state_of(fake) == before
         assert fake.calls[-1].http_status in (200, 400)
 
 
@@ -84,9 +83,3 @@ def _seed(kms: Any) -> str:
         kms.rotate_key_on_demand(KeyId=key_id)
     kms.tag_resource(KeyId=key_id, Tags=[{"TagKey": f"t{n}", "TagValue": "v"} for n in range(4)])
     return key_id
-
-
-def _state(fake: FakeKMS) -> dict[str, Any]:
-    state = dump_state(fake)
-    del state["clock"]
-    return state

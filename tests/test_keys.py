@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import os
 import re
 from typing import Any
 
@@ -589,3 +590,32 @@ def test_a_fake_account_id_is_twelve_ascii_digits(account_id: str) -> None:
     with pytest.raises(ValueError, match="account_id must be 12 digits"):
         FakeKMS(account_id=account_id)
     assert FakeKMS(account_id="000000000000").keys() == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX-only")
+def test_a_forked_process_draws_its_own_key_ids(kms: Any) -> None:
+    """Key ids come from a generator seeded once per process; a child made by ``fork``
+    (``multiprocessing``'s default start method on Linux) is reseeded, so it does not
+    hand out the parent's next ids. Before 2026-11-27 it did: the parent's and the
+    child's next CreateKey answered the same KeyId."""
+    kms.create_key()  # the generator is in use before the fork
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        status = 1
+        try:
+            child_id = kms.create_key()["KeyMetadata"]["KeyId"]
+            os.write(write_end, child_id.encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        child_id = pipe.read().decode()
+    _, status = os.waitpid(pid, 0)
+    parent_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", child_id
+    )
+    assert child_id != parent_id

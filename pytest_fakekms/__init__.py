@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pytest_fakekms.clock import VirtualClock
-    from pytest_fakekms.domain.keys import Key
+    from pytest_fakekms.domain.keys import Key, KeyUsage
     from pytest_fakekms.domain.keystates import KeyState
     from pytest_fakekms.domain.quotas import Quotas
     from pytest_fakekms.fake import FakeKMS
@@ -28,6 +28,7 @@ __all__ = [
     "Fault",
     "Key",
     "KeyState",
+    "KeyUsage",
     "PolicyVersion",
     "Quotas",
     "VirtualClock",
@@ -41,6 +42,7 @@ _HOMES = {
     "Fault": "pytest_fakekms.faults",
     "Key": "pytest_fakekms.domain.keys",
     "KeyState": "pytest_fakekms.domain.keystates",
+    "KeyUsage": "pytest_fakekms.domain.keys",
     "PolicyVersion": "pytest_fakekms.history",
     "Quotas": "pytest_fakekms.domain.quotas",
     "VirtualClock": "pytest_fakekms.clock",

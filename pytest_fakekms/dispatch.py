@@ -83,6 +83,11 @@ class Dispatcher:
                 response = protocol.success(body)
             else:
                 response = protocol.encode_result(result)
+            if ctx.used is not None:  # a successful cryptographic operation
+                usage = (operation, state.clock.now(), response.headers["x-amzn-RequestId"])
+                with state.backend.lock:
+                    for record in ctx.used:
+                        record.last_usage = usage
         except KMSError as caught:
             error = caught
             response = protocol.encode_error(caught)

@@ -16,6 +16,7 @@ with its policy history; loading the same state twice changes nothing). What is 
   tokens of GetParametersForImport are not: get new ones after a restart);
 * its grants (every member ListGrants shows), so grant ids and grant tokens made
   before a restart still name them after it;
+* its last successful cryptographic use (what GetKeyLastUsage answers);
 * aliases, the policy history of every key (texts exactly as sent), registered
   principals and access keys, and the virtual clock (moved forward to the saved
   time if that is later, which completes deletions that came due).
@@ -61,7 +62,9 @@ FORMAT = "pytest-fakekms-state"
 VERSION = 1
 
 # import_parameters (GetParametersForImport's wrapping keys, valid 24 hours) are per-run.
-_SPECIAL_KEY_FIELDS = frozenset({"materials", "state", "grants", "rotations", "import_parameters"})
+_SPECIAL_KEY_FIELDS = frozenset(
+    {"materials", "state", "grants", "rotations", "import_parameters", "last_usage"}
+)
 
 
 def _state_of(fake: FakeKMS | FakeState) -> FakeState:
@@ -114,6 +117,13 @@ def _dump_key(record: KeyRecord) -> dict[str, Any]:
         data["rotations"] = [_dump_rotation(r) for r in record.rotations]
     if record.grants:
         data["grants"] = [_dump_grant(g) for g in record.grants.values()]
+    if record.last_usage is not None:
+        operation, timestamp, request_id = record.last_usage
+        data["last_usage"] = {
+            "operation": operation,
+            "timestamp": timestamp.isoformat(),
+            "request_id": request_id,
+        }
     return data
 
 
@@ -251,6 +261,13 @@ def _load_key(entry: Mapping[str, Any]) -> KeyRecord:
     for grant in entry.get("grants", []):
         loaded = _load_grant(grant)
         record.grants_for_update().add(loaded)
+    usage = entry.get("last_usage")
+    if usage is not None:
+        record.last_usage = (
+            usage["operation"],
+            _datetime(usage["timestamp"]),
+            usage["request_id"],
+        )
     return record
 
 

@@ -94,6 +94,7 @@ RECIPES: dict[str, tuple[dict[str, Any], Recipe]] = {
     "GetKeyPolicy": ({}, _plain),
     "ListKeyPolicies": ({}, _plain),
     "DescribeKey": ({}, _plain),
+    "GetKeyLastUsage": ({}, _plain),
     "EnableKey": ({}, _plain),
     "DisableKey": ({}, _plain),
     "ScheduleKeyDeletion": ({}, lambda k, f, i: {"KeyId": i, "PendingWindowInDays": 7}),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import os
 import random
 import re
@@ -30,7 +31,7 @@ ALIAS_MEMBERS: frozenset[tuple[str, str]] = frozenset(
         ("Encrypt", "KeyId"), ("GenerateDataKey", "KeyId"), ("GenerateDataKeyPair", "KeyId"),
         ("GenerateDataKeyPairWithoutPlaintext", "KeyId"),
         ("GenerateDataKeyWithoutPlaintext", "KeyId"), ("GenerateMac", "KeyId"),
-        ("GetKeyLastUsage", "KeyId"), ("GetPublicKey", "KeyId"), ("ReEncrypt", "SourceKeyId"),
+        ("GetPublicKey", "KeyId"), ("ReEncrypt", "SourceKeyId"),
         ("ReEncrypt", "DestinationKeyId"), ("Sign", "KeyId"), ("Verify", "KeyId"),
         ("VerifyMac", "KeyId"),
     }
@@ -78,6 +79,13 @@ def random_uuid() -> str:
     3 µs per id; formatting a 128-bit integer instead of ``bytes.hex`` took 1.4 µs).
     """
     h = _random_bits(128).to_bytes(16, "little").hex()  # Random.randbytes, without its frame
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+
+
+def derived_uuid(text: str) -> str:
+    """A version-4-shaped UUID that is a function of ``text``: an id the fake answers
+    consistently without storing it (a CloudTrail event id, from its request id)."""
+    h = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_fakekms.crypto.specs import CUSTOMER_MASTER_KEY_SPECS, metadata_algorithms
 from pytest_fakekms.domain.grants import NO_GRANTS, GrantCollection
-from pytest_fakekms.domain.identifiers import random_hex_id
+from pytest_fakekms.domain.identifiers import derived_uuid, random_hex_id
 from pytest_fakekms.domain.keystates import KeyState
 from pytest_fakekms.errors import KMSError
 from pytest_fakekms.recorder import freeze
@@ -56,6 +56,24 @@ class Rotation:
 _NO_TAGS: Mapping[str, str] = types.MappingProxyType({})
 
 
+@dataclasses.dataclass(frozen=True)
+class KeyUsage:
+    """A key's last successful cryptographic operation, as GetKeyLastUsage reports it."""
+
+    operation: str  # Encrypt, Decrypt, ReEncrypt, GenerateDataKey..., Sign, Verify, ...
+    timestamp: dt.datetime  # on the virtual clock
+    request_id: str  # the x-amzn-RequestId of that request (KmsRequestId)
+    cloudtrail_event_id: str  # the fake keeps no CloudTrail: derived from the request id
+
+    @classmethod
+    def of(cls, usage: tuple[str, dt.datetime, str], account_id: str) -> KeyUsage:
+        """The usage a key record keeps (operation, time, request id), for the key's owner:
+        ReEncrypt across accounts gives each owner its own event (GetKeyLastUsage docs)."""
+        operation, timestamp, request_id = usage
+        event_id = derived_uuid(f"{account_id}/{request_id}")
+        return cls(operation, timestamp, request_id, event_id)
+
+
 @dataclasses.dataclass(slots=True)  # slots: about 30 fields, up to 100k keys per fake
 class KeyRecord:
     """Everything the backend knows about one key. Only the backend mutates it."""
@@ -95,6 +113,9 @@ class KeyRecord:
     expiration_model: str | None = None  # KEY_MATERIAL_EXPIRES / _DOES_NOT_EXPIRE
     valid_to: dt.datetime | None = None  # when imported material expires
     import_parameters: tuple[ImportParameters, ...] = ()
+    # The last successful cryptographic use: (operation, time, request id), set by the
+    # dispatcher once such a request has succeeded; KeyUsage.of makes the public form.
+    last_usage: tuple[str, dt.datetime, str] | None = None
     # DescribeKey's last answer and the metadata_fingerprint() it was built from
     # (operations/keys.py). A cache, not state: not persisted, not compared.
     described: tuple[tuple[object, ...], dict[str, Any]] | None = dataclasses.field(
@@ -297,6 +318,11 @@ class KeyRecord:
         # CurrentKeyMaterialId was drawn at CreateKey (symmetric keys): keep it.
         return new_material(self.key_spec, material_id=self.material_id or None)
 
+    def usage(self) -> KeyUsage | None:
+        """The key's last successful cryptographic use, if it has had one."""
+        usage = self.last_usage
+        return None if usage is None else KeyUsage.of(usage, self.account_id)
+
     def view(self) -> Key:
         """A read-only snapshot of this key for tests."""
         text = self.policy_text
@@ -319,6 +345,7 @@ class KeyRecord:
                 # A copy: the key's own tags change with TagResource (untagged keys share
                 # one empty read-only mapping, which needs none).
                 "tags": tags if tags is _NO_TAGS else types.MappingProxyType(dict(tags)),
+                "last_usage": self.usage(),
             }
         )
 
@@ -349,11 +376,12 @@ class Key:
     creation_date: dt.datetime
     deletion_date: dt.datetime | None
     tags: Mapping[str, str]
+    last_usage: KeyUsage | None  # what GetKeyLastUsage answers; None before the first use
 
     @classmethod
     def _of(cls, fields: dict[str, Any]) -> Key:
         """KeyRecord.view's constructor: ``fields`` names every field, in order. Sets the
-        instance dictionary once, where the frozen ``__init__`` makes 14
+        instance dictionary once, where the frozen ``__init__`` makes 15
         ``object.__setattr__`` calls (as ``history.PolicyVersion._of``)."""
         key = object.__new__(cls)
         object.__setattr__(key, "__dict__", fields)

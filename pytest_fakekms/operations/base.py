@@ -91,11 +91,20 @@ class Context:
     account_id: str
     caller: str
     key_id: str | None = None  # the key the request named, once resolved (for the call log)
+    # The keys a cryptographic operation used (ReEncrypt: both); the dispatcher records
+    # the use on them once the request has succeeded (GetKeyLastUsage).
+    used: tuple[KeyRecord, ...] | None = None
 
     @property
     def now(self) -> Any:
         """The virtual clock's time."""
         return self.state.clock.now()
+
+    def use(self, *records: KeyRecord) -> None:
+        """Note a cryptographic use of ``records``: it becomes their last usage if, and only
+        if, the request succeeds (GetKeyLastUsage: "the last successful cryptographic
+        operation"). Call it once, with every key the operation used."""
+        self.used = records
 
     def key(self, params: Params, member: str = "KeyId", *, check_state: bool = True) -> KeyRecord:
         """Resolve ``params[member]`` to a key, with AWS's errors, and apply the key-state table."""

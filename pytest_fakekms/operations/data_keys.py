@@ -75,6 +75,7 @@ def _data_key(ctx: Context, params: Params) -> Result:
     check_dry_run(params)
     plaintext = secrets.token_bytes(size)
     sealed = seal(record, plaintext, DEFAULT_ALGORITHM, params.get("EncryptionContext"))
+    ctx.use(record)
     return {
         "CiphertextBlob": sealed.blob,
         "Plaintext": plaintext,
@@ -91,6 +92,7 @@ def _data_key_pair(ctx: Context, params: Params) -> Result:
     check_dry_run(params)  # before generating: an RSA_4096 pair takes a second
     private, public = asymmetric.generate_data_key_pair(spec)
     sealed = seal(record, private, DEFAULT_ALGORITHM, params.get("EncryptionContext"))
+    ctx.use(record)
     return {
         "PrivateKeyCiphertextBlob": sealed.blob,
         "PrivateKeyPlaintext": private,

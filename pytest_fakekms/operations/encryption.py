@@ -184,6 +184,7 @@ def encrypt(ctx: Context, params: Params) -> Result:
     algorithm: str = params.get("EncryptionAlgorithm", DEFAULT_ALGORITHM)
     sealed = seal(record, params["Plaintext"], algorithm, params.get("EncryptionContext"))
     check_dry_run(params)
+    ctx.use(record)
     # KeyId is the key ARN (Encrypt response docs; kms-facts §1.1).
     return {"CiphertextBlob": sealed.blob, "KeyId": record.arn, "EncryptionAlgorithm": algorithm}
 
@@ -196,6 +197,7 @@ def decrypt(ctx: Context, params: Params) -> Result:
         check_dry_run(params)
     opened = open_ciphertext(ctx, params)
     check_dry_run(params)
+    ctx.use(opened.record)
     result: Result = {
         "KeyId": opened.record.arn,
         "Plaintext": opened.plaintext,
@@ -218,6 +220,7 @@ def re_encrypt(ctx: Context, params: Params) -> Result:
     context = params.get("DestinationEncryptionContext")
     sealed = seal(destination, opened.plaintext, algorithm, context)
     check_dry_run(params)
+    ctx.use(opened.record, destination)  # both keys record the use (GetKeyLastUsage docs)
     # Both key members are key ARNs (aws-recorded test_re_encrypt: SourceKeyId "<key-arn>").
     result: Result = {
         "CiphertextBlob": sealed.blob,

@@ -39,6 +39,7 @@ def generate_mac(ctx: Context, params: Params) -> Result:
     record, algorithm = _mac_key(ctx, params)
     tag = mac.generate_mac(record.current_material(), algorithm, params["Message"])
     check_dry_run(params)
+    ctx.use(record)
     return {"Mac": tag, "MacAlgorithm": algorithm, "KeyId": record.arn}
 
 
@@ -50,4 +51,5 @@ def verify_mac(ctx: Context, params: Params) -> Result:
     if not mac.verify_mac(material, algorithm, params["Message"], params["Mac"]):
         raise KMSError("KMSInvalidMacException", None)
     check_dry_run(params)
+    ctx.use(record)
     return {"KeyId": record.arn, "MacValid": True, "MacAlgorithm": algorithm}

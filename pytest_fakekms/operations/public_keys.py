@@ -66,6 +66,7 @@ def derive_shared_secret(ctx: Context, params: Params) -> Result:
     reject_recipient(ctx, params)
     secret = asymmetric.derive_shared_secret(record.current_material(), params["PublicKey"])
     check_dry_run(params)
+    ctx.use(record)
     return {
         "KeyId": record.arn,
         "SharedSecret": secret,

@@ -44,6 +44,7 @@ def sign(ctx: Context, params: Params) -> Result:
     material = record.current_material()
     signature = asymmetric.sign(material, params["Message"], message_type, algorithm)
     check_dry_run(params)
+    ctx.use(record)
     return {"KeyId": record.arn, "Signature": signature, "SigningAlgorithm": algorithm}
 
 
@@ -58,4 +59,5 @@ def verify(ctx: Context, params: Params) -> Result:
     if not valid:
         raise KMSError("KMSInvalidSignatureException", None)
     check_dry_run(params)
+    ctx.use(record)
     return {"KeyId": record.arn, "SignatureValid": True, "SigningAlgorithm": algorithm}

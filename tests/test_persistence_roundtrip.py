@@ -1,8 +1,8 @@
 """A saved state, loaded into a new fake, is the same state: random stories through boto3.
 
 ``dump_state`` then ``load_state`` (``serve --state``) must keep everything a client
-can see: each key's metadata, policy, tags, grants, aliases, rotations and policy
-history, ListKeys order, and ciphertexts, MACs and signatures made before the save.
+can see: each key's metadata, policy, tags, grants, aliases, rotations, last usage and
+policy history, ListKeys order, and ciphertexts, MACs and signatures made before the save.
 The saved form is also a fixed point: dumping the loaded fake gives the same dict.
 """
 
@@ -167,6 +167,7 @@ def _observe(kms: Any, fake: FakeKMS) -> dict[str, Any]:
             "tags": _strip(kms.list_resource_tags(KeyId=key_id)),
             "grants": _strip(kms.list_grants(KeyId=key_id, Limit=100)),
             "history": [v.describe() for v in fake.policy_history(key_id)],
+            "last usage": _strip(kms.get_key_last_usage(KeyId=key_id)),
         }
         if metadata["KeySpec"] == "SYMMETRIC_DEFAULT" and metadata["Origin"] == "AWS_KMS":
             per_key["rotation"] = _strip(kms.get_key_rotation_status(KeyId=key_id))

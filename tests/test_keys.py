@@ -8,6 +8,8 @@ import itertools
 import json
 import os
 import re
+import select
+import signal
 from typing import Any
 
 import pytest
@@ -610,9 +612,14 @@ def test_a_forked_process_draws_its_own_key_ids(kms: Any) -> None:
         finally:
             os._exit(status)
     os.close(write_end)
+    # A child that hangs (a lock another thread held at the fork) must not hang the run.
+    answered, _, _ = select.select([read_end], [], [], 30)
+    if not answered:  # pragma: no cover - reported below
+        os.kill(pid, signal.SIGKILL)
     with os.fdopen(read_end, "rb") as pipe:
-        child_id = pipe.read().decode()
+        child_id = pipe.read().decode() if answered else ""
     _, status = os.waitpid(pid, 0)
+    assert answered, "the forked child did not answer within 30 s"
     parent_id = kms.create_key()["KeyMetadata"]["KeyId"]
     assert os.waitstatus_to_exitcode(status) == 0
     assert re.fullmatch(

@@ -76,7 +76,7 @@ def test_cross_account_operations_are_the_ones_the_model_documents() -> None:
         for operation in MODEL.operation_names
         if operation in _implemented() and _cross_account_text(operation) is not None
     }
-    assert documented == set(CROSS_ACCOUNT_OPERATIONS)
+    assert documented == {op for op in CROSS_ACCOUNT_OPERATIONS if op in MODEL.operation_names}
 
 
 @pytest.mark.parametrize("form", ["alias", "alias-arn"])

@@ -28,12 +28,18 @@ from GetPublicKey (DER SubjectPublicKeyInfo) can check it with any library:
 no message, and :func:`derive_shared_secret` raises ValidationException with no
 message for a public key it cannot use (snapshot ``test_derive_shared_secret``
 "response-invalid-public-key").
+
+ML-KEM keys (FIPS 203) encapsulate a 32-byte shared secret under the public key and
+decapsulate it with the private one. Decapsulate docs [BC]: a ciphertext whose length
+does not fit the key spec is InvalidCiphertextException; any other ciphertext, even one
+made for another key or altered, gives a 32-byte pseudo-random value (implicit
+rejection, which ``cryptography`` implements as FIPS 203 specifies).
 """
 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
@@ -281,6 +287,32 @@ def derive_shared_secret(material: Material, public_key: bytes) -> bytes:
     if not isinstance(peer, ec.EllipticCurvePublicKey) or peer.curve.name != key.curve.name:
         raise KMSError("ValidationException", None)  # guess: same as an unreadable key
     return key.exchange(ec.ECDH(), peer)
+
+
+# --- key encapsulation ------------------------------------------------------------------
+
+#: ML-KEM ciphertext length in bytes per key spec (FIPS 203, table 3).
+ML_KEM_CIPHERTEXT_BYTES: dict[str, int] = {
+    "ML_KEM_512": 768,
+    "ML_KEM_768": 1088,
+    "ML_KEM_1024": 1568,
+}
+
+
+def encapsulate(material: Material) -> tuple[bytes, bytes]:
+    """A fresh 32-byte shared secret and its ciphertext under the key's public half."""
+    public: Any = material.public_key  # an ML-KEM public key (cryptography >= 48)
+    secret, ciphertext = public.encapsulate()
+    return bytes(secret), bytes(ciphertext)
+
+
+def decapsulate(material: Material, ciphertext: bytes) -> bytes:
+    """The shared secret in ``ciphertext``; InvalidCiphertextException (no message, as
+    Decrypt's) when its length does not fit the key spec."""
+    if len(ciphertext) != ML_KEM_CIPHERTEXT_BYTES.get(material.key_spec):
+        raise KMSError("InvalidCiphertextException", None)
+    key: Any = _private_key(material)
+    return bytes(key.decapsulate(ciphertext))
 
 
 # --- helpers ----------------------------------------------------------------------------

@@ -15,9 +15,10 @@ What each key spec holds:
 * ``HMAC_224/256/384/512``: 28/32/48/64 random bytes. The developer guide says an
   HMAC key spec's length determines its MAC algorithm (``hmac.md``, key specs for
   HMAC keys), so the spec's number is taken as the key length in bits.
-* RSA, ECC (NIST P-256/384/521, secp256k1), Ed25519 and ML-DSA specs: a private key
-  object from ``cryptography`` (RSA with e = 65537).
-* ``SM2``: not generated; it exists only in the AWS China Regions.
+* RSA, ECC (NIST P-256/384/521, secp256k1), Ed25519, ML-DSA and ML-KEM specs: a
+  private key object from ``cryptography`` (RSA with e = 65537).
+* ``SM2``: not generated; it exists only in the AWS China Regions. ``ML_KEM_512``:
+  not generated; ``cryptography`` has ML-KEM-768 and ML-KEM-1024 only.
 
 ``material_id`` has AWS's ``CurrentKeyMaterialId`` format, 64 lowercase hex
 characters (kms-facts §7.1); the fake draws it at random.
@@ -28,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -63,6 +64,7 @@ EC_CURVES: dict[str, ec.EllipticCurve] = {
     "ECC_SECG_P256K1": ec.SECP256K1(),
 }
 ML_DSA_SPECS = ("ML_DSA_44", "ML_DSA_65", "ML_DSA_87")
+ML_KEM_SPECS = ("ML_KEM_768", "ML_KEM_1024")  # ML_KEM_512: not in cryptography
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
@@ -119,6 +121,8 @@ def generate_private_key(key_spec: str) -> PrivateKeyTypes:
         return ed25519.Ed25519PrivateKey.generate()
     if key_spec in ML_DSA_SPECS:
         return _generate_ml_dsa(key_spec)
+    if key_spec in ML_KEM_SPECS:
+        return _generate_ml_kem(key_spec)
     if key_spec in ALL_KEY_SPECS and key_spec != "SYMMETRIC_DEFAULT" and key_spec not in MAC:
         raise unsupported_key_spec(key_spec)
     raise ValueError(f"{key_spec!r} is not an asymmetric KMS key spec")
@@ -155,7 +159,7 @@ def key_spec_of(key: PrivateKeyTypes) -> str | None:
         return next((s for s, c in EC_CURVES.items() if c.name == key.curve.name), None)
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return "ECC_NIST_EDWARDS25519"
-    return _ml_dsa_spec_of(key)
+    return _ml_dsa_spec_of(key) or _ml_kem_spec_of(key)
 
 
 def _load_private_key(data: bytes) -> PrivateKeyTypes:
@@ -195,3 +199,33 @@ def _generate_ml_dsa(key_spec: str) -> PrivateKeyTypes:
 
 def _ml_dsa_spec_of(key: PrivateKeyTypes) -> str | None:
     return next((s for s, cls in _ml_dsa_classes().items() if isinstance(key, cls)), None)
+
+
+def _ml_kem_classes() -> dict[str, Any]:
+    """ML-KEM key classes by spec; ``cryptography`` added the module in a recent release
+    (48 has ML-KEM-768 and ML-KEM-1024, and no ML-KEM-512)."""
+    try:
+        from cryptography.hazmat.primitives.asymmetric import mlkem
+    except ImportError:
+        return {}
+    return {"ML_KEM_768": mlkem.MLKEM768PrivateKey, "ML_KEM_1024": mlkem.MLKEM1024PrivateKey}
+
+
+def _generate_ml_kem(key_spec: str) -> PrivateKeyTypes:
+    key_class = _ml_kem_classes().get(key_spec)
+    try:
+        if key_class is None:
+            raise UnsupportedAlgorithm("no ML-KEM support in this cryptography release")
+        key: PrivateKeyTypes = key_class.generate()
+        return key
+    except UnsupportedAlgorithm as exc:
+        raise KMSError(
+            "UnsupportedOperationException",
+            f"pytest-fakekms cannot create {key_spec} keys here: the installed cryptography "
+            f"package or its OpenSSL lacks ML-KEM ({exc}). cryptography 48 with OpenSSL >= 3.5 "
+            "has it.",
+        ) from exc
+
+
+def _ml_kem_spec_of(key: PrivateKeyTypes) -> str | None:
+    return next((s for s, cls in _ml_kem_classes().items() if isinstance(key, cls)), None)

@@ -21,6 +21,9 @@ Sources for the lists:
 * ECC_NIST_EDWARDS25519, ML_DSA_*, KEY_AGREEMENT (``ECDH``) and SM2: botocore's
   CreateKey ``KeySpec``/``KeyUsage`` documentation; list order for Ed25519 follows
   the order the SigningAlgorithmSpec enum gives.
+* ML_KEM_512/768/1024 with ENCAPSULATE_DECAPSULATE (``ML_KEM``, the one value of the
+  EncapsulationAlgorithmSpec enum): botocore 1.44's CreateKey ``KeySpec``/``KeyUsage``
+  documentation.
 
 The incompatibility error is AWS's: ``InvalidKeyUsageException``
 ``Algorithm <alg> is incompatible with key spec <spec>.`` (recorded for MAC keys,
@@ -37,6 +40,7 @@ from pytest_fakekms.errors import KMSError
 
 _RSA_SPECS = ("RSA_2048", "RSA_3072", "RSA_4096")
 _ML_DSA_SPECS = ("ML_DSA_44", "ML_DSA_65", "ML_DSA_87")
+_ML_KEM_SPECS = ("ML_KEM_512", "ML_KEM_768", "ML_KEM_1024")
 _RSA_ENCRYPTION = ("RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256")
 _RSA_SIGNING = (
     "RSASSA_PKCS1_V1_5_SHA_256",
@@ -79,11 +83,15 @@ KEY_AGREEMENT: dict[str, tuple[str, ...]] = dict.fromkeys(
     ("ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "SM2"), ("ECDH",)
 )
 
+#: EncapsulationAlgorithms of ENCAPSULATE_DECAPSULATE keys (ML-KEM only; botocore 1.44).
+ENCAPSULATION: dict[str, tuple[str, ...]] = dict.fromkeys(_ML_KEM_SPECS, ("ML_KEM",))
+
 _BY_USAGE: dict[str, dict[str, tuple[str, ...]]] = {
     "ENCRYPT_DECRYPT": ENCRYPTION,
     "SIGN_VERIFY": SIGNING,
     "GENERATE_VERIFY_MAC": MAC,
     "KEY_AGREEMENT": KEY_AGREEMENT,
+    "ENCAPSULATE_DECAPSULATE": ENCAPSULATION,
 }
 
 #: The KeyMetadata member that lists each usage's algorithms.
@@ -92,6 +100,7 @@ METADATA_MEMBER: dict[str, str] = {
     "SIGN_VERIFY": "SigningAlgorithms",
     "GENERATE_VERIFY_MAC": "MacAlgorithms",
     "KEY_AGREEMENT": "KeyAgreementAlgorithms",
+    "ENCAPSULATE_DECAPSULATE": "EncapsulationAlgorithms",
 }
 
 #: Every KeySpec in botocore's KMS model (botocore 1.43.11).
@@ -107,8 +116,9 @@ CUSTOMER_MASTER_KEY_SPECS: frozenset[str] = frozenset(
 
 ALL_KEY_SPECS: frozenset[str] = frozenset(spec for table in _BY_USAGE.values() for spec in table)
 
-#: Key specs whose material the fake can generate and use. SM2 is China-only.
-SUPPORTED_KEY_SPECS: frozenset[str] = ALL_KEY_SPECS - {"SM2"}
+#: Key specs whose material the fake can generate and use. SM2 is China-only;
+#: ``cryptography`` has ML-KEM-768 and ML-KEM-1024 but not ML-KEM-512.
+SUPPORTED_KEY_SPECS: frozenset[str] = ALL_KEY_SPECS - {"SM2", "ML_KEM_512"}
 
 #: DataKeyPairSpec values GenerateDataKeyPair can produce (SM2 excluded, as above).
 DATA_KEY_PAIR_SPECS: frozenset[str] = frozenset(
@@ -185,8 +195,12 @@ def incompatible_algorithm(algorithm: str, key_spec: str) -> KMSError:
 
 
 def unsupported_key_spec(key_spec: str) -> KMSError:
-    """The fake's error for a key spec it cannot generate (SM2: China Regions only)."""
-    where = " is only available in the AWS China Regions;" if key_spec == "SM2" else ""
+    """The fake's error for a key spec it cannot generate (SM2: China Regions only;
+    ML_KEM_512: the ``cryptography`` package has no ML-KEM-512)."""
+    where = {
+        "SM2": " is only available in the AWS China Regions;",
+        "ML_KEM_512": " needs ML-KEM-512, which the cryptography package lacks;",
+    }.get(key_spec, "")
     return KMSError(
         "UnsupportedOperationException",
         f"Key spec {key_spec}{where} pytest-fakekms does not implement it.",
@@ -212,3 +226,8 @@ def check_signing_algorithm(key_spec: str, algorithm: str) -> None:
 def check_mac_algorithm(key_spec: str, algorithm: str) -> None:
     """Raise InvalidKeyUsageException unless ``algorithm`` is ``key_spec``'s MAC algorithm."""
     _check(MAC, key_spec, algorithm)
+
+
+def check_encapsulation_algorithm(key_spec: str, algorithm: str) -> None:
+    """Raise InvalidKeyUsageException unless ``algorithm`` encapsulates with ``key_spec``."""
+    _check(ENCAPSULATION, key_spec, algorithm)

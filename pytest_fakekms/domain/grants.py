@@ -73,6 +73,7 @@ OPERATIONS_BY_USAGE: dict[tuple[bool, str], frozenset[str]] = {
     (False, "SIGN_VERIFY"): frozenset({"Sign", "Verify", "GetPublicKey"}),
     (False, "GENERATE_VERIFY_MAC"): frozenset({"GenerateMac", "VerifyMac"}),
     (False, "KEY_AGREEMENT"): frozenset({"DeriveSharedSecret", "GetPublicKey"}),
+    (False, "ENCAPSULATE_DECAPSULATE"): frozenset({"Encapsulate", "Decapsulate", "GetPublicKey"}),
 }
 
 _GRANT_ID = re.compile(r"[0-9a-f]{64}")

@@ -27,8 +27,9 @@ from pytest_fakekms import errors
 #: set against the model).
 ALIAS_MEMBERS: frozenset[tuple[str, str]] = frozenset(
     {
-        ("Decrypt", "KeyId"), ("DeriveSharedSecret", "KeyId"), ("DescribeKey", "KeyId"),
-        ("Encrypt", "KeyId"), ("GenerateDataKey", "KeyId"), ("GenerateDataKeyPair", "KeyId"),
+        ("Decapsulate", "KeyId"), ("Decrypt", "KeyId"), ("DeriveSharedSecret", "KeyId"),
+        ("DescribeKey", "KeyId"), ("Encapsulate", "KeyId"), ("Encrypt", "KeyId"),
+        ("GenerateDataKey", "KeyId"), ("GenerateDataKeyPair", "KeyId"),
         ("GenerateDataKeyPairWithoutPlaintext", "KeyId"),
         ("GenerateDataKeyWithoutPlaintext", "KeyId"), ("GenerateMac", "KeyId"),
         ("GetPublicKey", "KeyId"), ("ReEncrypt", "SourceKeyId"),
@@ -40,7 +41,8 @@ ALIAS_MEMBERS: frozenset[tuple[str, str]] = frozenset(
 #: Operations documented "Cross-account use: Yes" (botocore model documentation).
 CROSS_ACCOUNT_OPERATIONS: frozenset[str] = frozenset(
     {
-        "CreateGrant", "Decrypt", "DeriveSharedSecret", "DescribeKey", "Encrypt",
+        "CreateGrant", "Decapsulate", "Decrypt", "DeriveSharedSecret", "DescribeKey",
+        "Encapsulate", "Encrypt",
         "GenerateDataKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext",
         "GenerateDataKeyWithoutPlaintext", "GenerateMac", "GetKeyRotationStatus",
         "GetPublicKey", "ListGrants", "ReEncrypt", "RetireGrant", "RevokeGrant", "Sign",

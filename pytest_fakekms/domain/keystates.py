@@ -382,6 +382,8 @@ _ROTATE_ON_DEMAND: _Row = (
 #: Operations added after the 2023 table (kms-facts §3.3).
 _NEWER_ROWS: dict[str, _Row] = {
     "DeriveSharedSecret": _inferred(_ASYMMETRIC_OR_HMAC, "the other cryptographic operations"),
+    "Encapsulate": _inferred(_ASYMMETRIC_OR_HMAC, "the other cryptographic operations"),
+    "Decapsulate": _inferred(_ASYMMETRIC_OR_HMAC, "the other cryptographic operations"),
     "GetKeyLastUsage": _inferred(_ALL_OK, "DescribeKey"),
     "ListKeyRotations": _inferred(_ROTATION_STATUS, "GetKeyRotationStatus"),
     "RotateKeyOnDemand": _ROTATE_ON_DEMAND,

@@ -57,6 +57,7 @@ FIRST_USE_MODULES: dict[str, tuple[str, ...]] = {
     ),
     "signing": ("Sign", "Verify"),
     "public_keys": ("GetPublicKey", "DeriveSharedSecret"),
+    "encapsulation": ("Encapsulate", "Decapsulate"),
     "key_import": ("GetParametersForImport", "ImportKeyMaterial", "DeleteImportedKeyMaterial"),
 }
 

@@ -46,6 +46,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "Signing and public keys": ("Sign", "Verify", "GetPublicKey"),
     "MACs": ("GenerateMac", "VerifyMac"),
     "Key agreement": ("DeriveSharedSecret",),
+    "Key encapsulation": ("Encapsulate", "Decapsulate"),
     "Grants": ("CreateGrant", "ListGrants", "ListRetirableGrants", "RetireGrant", "RevokeGrant"),
     "Rotation": (
         "EnableKeyRotation",

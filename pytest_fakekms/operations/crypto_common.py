@@ -51,6 +51,8 @@ REQUIRED_USAGE: dict[str, str] = {
     "GenerateMac": "GENERATE_VERIFY_MAC",
     "VerifyMac": "GENERATE_VERIFY_MAC",
     "DeriveSharedSecret": "KEY_AGREEMENT",
+    "Encapsulate": "ENCAPSULATE_DECAPSULATE",
+    "Decapsulate": "ENCAPSULATE_DECAPSULATE",
 }
 
 

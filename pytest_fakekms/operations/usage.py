@@ -1,10 +1,10 @@
 """GetKeyLastUsage: a key's last successful cryptographic operation.
 
 Every successful Encrypt, Decrypt, ReEncrypt (both keys), GenerateDataKey and its three
-siblings, Sign, Verify, GenerateMac, VerifyMac and DeriveSharedSecret records itself on
-its key (``Context.use``; the dispatcher keeps it once the request has succeeded). A
-failed request, a DryRun and an injected fault record nothing: "the last successful
-cryptographic operation" (GetKeyLastUsage docs [BC]).
+siblings, Sign, Verify, GenerateMac, VerifyMac, DeriveSharedSecret, Encapsulate and
+Decapsulate records itself on its key (``Context.use``; the dispatcher keeps it once the
+request has succeeded). A failed request, a DryRun and an injected fault record
+nothing: "the last successful cryptographic operation" (GetKeyLastUsage docs [BC]).
 """
 
 from __future__ import annotations

@@ -134,16 +134,6 @@ def invalid_marker() -> KMSError:
     return KMSError("InvalidMarkerException", "The marker is not valid.")
 
 
-def member_not_implemented(operation: str, member: str) -> KMSError:
-    """A request member the fake does not implement (newer botocore models add some: AWS
-    service principals in grants): a clear refusal, never a silently wrong answer. The
-    code is ValidationException, which every operation may answer (the operations with
-    such members declare no code for "not supported")."""
-    return KMSError(
-        "ValidationException", f"pytest-fakekms does not implement {member} of {operation} yet."
-    )
-
-
 def validation(message: str) -> KMSError:
     """A ``ValidationException`` with a ready message."""
     return KMSError("ValidationException", message)

@@ -47,7 +47,7 @@ from cryptography.hazmat.primitives.serialization import (
 
 from pytest_fakekms.crypto.material import Material, material_from_bytes
 from pytest_fakekms.domain.backend import AliasRecord
-from pytest_fakekms.domain.grants import GrantRecord
+from pytest_fakekms.domain.grants import GrantRecord, plain_constraints
 from pytest_fakekms.domain.keys import KeyRecord, Rotation
 from pytest_fakekms.domain.keystates import KeyState
 from pytest_fakekms.history import PolicyVersion
@@ -275,13 +275,15 @@ def _load_grant(entry: Mapping[str, Any]) -> GrantRecord:
     constraints = entry.get("constraints")
     return GrantRecord(
         grant_id=entry["grant_id"],
-        grantee_principal=entry["grantee_principal"],
+        grantee_principal=entry.get("grantee_principal"),
         operations=tuple(entry["operations"]),
         issuing_account=entry["issuing_account"],
         creation_date=_datetime(entry["creation_date"]),
         name=entry.get("name"),
         retiring_principal=entry.get("retiring_principal"),
-        constraints={k: dict(v) for k, v in constraints.items()} if constraints else None,
+        constraints=plain_constraints(constraints) if constraints else None,
+        grantee_service_principal=entry.get("grantee_service_principal"),
+        retiring_service_principal=entry.get("retiring_service_principal"),
     )
 
 

@@ -7,9 +7,9 @@ constraint) and ``ResourceOwners`` to ListKeys, and made ``GranteePrincipal`` an
 The fake validates requests against the client's model, so with such a botocore these
 members reach it. Until 2026-11-27 a CreateGrant or ListRetirableGrants without the
 older member raised ``KeyError`` out of the fake, and the new filters were ignored.
-Now: service principals in a new grant are refused as not implemented (a
-ValidationException saying so: CreateGrant declares no code for it), listings by
-them are empty (no grant of the fake has one), and keys shared through RAM are none.
+Now: grants for service principals are made, listed and retired as the docs describe
+(since 2026-11-27, eighth session; before, CreateGrant refused them as not implemented),
+and keys shared through RAM are none.
 
 These tests run when the installed botocore has the members (a fresh environment
 installs the newest) and skip otherwise.
@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import ACCOUNT, error_of
+from conftest import ACCOUNT, error_of, kms_client
 
 GRANTEE = f"arn:aws:iam::{ACCOUNT}:role/grantee"
 SERVICE = "logs.us-east-1.amazonaws.com"
@@ -32,45 +32,66 @@ def _needs(kms: Any, operation: str, member: str) -> None:
         pytest.skip(f"this botocore's {operation} has no {member}")
 
 
-def test_create_grant_refuses_service_principals_as_not_implemented(
-    kms: Any, fake_kms: Any, key_id: str
-) -> None:
+SOURCE_ARN = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:app"
+
+
+def _service_grant(kms: Any, key_id: str, **extra: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "KeyId": key_id,
+        "GranteeServicePrincipal": SERVICE,
+        "Operations": ["Encrypt", "Decrypt"],
+        "Constraints": {"SourceArn": SOURCE_ARN},
+        "RetiringServicePrincipal": SERVICE,
+        **extra,
+    }
+    answer: dict[str, Any] = kms.create_grant(**params)
+    return answer
+
+
+def test_a_grant_for_a_service_principal(kms: Any, fake_kms: Any, key_id: str) -> None:
+    """[BC] CreateGrant: GranteeServicePrincipal "gets the permissions"; ListGrants shows it
+    with the SourceArn constraint and the retiring service principal; RetireGrant and
+    RevokeGrant work as for any grant."""
     _needs(kms, "CreateGrant", "GranteeServicePrincipal")
-    cases = [
-        ({"GranteeServicePrincipal": SERVICE, "RetiringPrincipal": GRANTEE},
-         "GranteeServicePrincipal"),
-        ({"GranteePrincipal": GRANTEE, "RetiringServicePrincipal": SERVICE},
-         "RetiringServicePrincipal"),
-        ({"GranteePrincipal": GRANTEE,
-          "Constraints": {"SourceArn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:x"}},
-         "Constraints.SourceArn"),
-    ]  # fmt: skip
-    for extra, member in cases:
-        with pytest.raises(kms.exceptions.ClientError) as raised:
-            kms.create_grant(KeyId=key_id, Operations=["Decrypt"], **extra)
-        message = f"pytest-fakekms does not implement {member} of CreateGrant yet."
-        assert error_of(raised) == ("ValidationException", message, 400)
+    grant = _service_grant(kms, key_id, Name="logs")
+    (entry,) = kms.list_grants(KeyId=key_id)["Grants"]
+    assert entry["GrantId"] == grant["GrantId"]
+    assert entry["GranteeServicePrincipal"] == SERVICE
+    assert entry["RetiringServicePrincipal"] == SERVICE
+    assert entry["Constraints"] == {"SourceArn": SOURCE_ARN}
+    assert "GranteePrincipal" not in entry
+    assert "RetiringPrincipal" not in entry
+    again = _service_grant(kms, key_id, Name="logs")  # the idempotent Name
+    assert again["GrantId"] == grant["GrantId"]
+    kms.retire_grant(GrantToken=grant["GrantToken"])
     assert kms.list_grants(KeyId=key_id)["Grants"] == []
 
 
-def test_create_grant_needs_exactly_one_grantee(kms: Any, key_id: str) -> None:
-    _needs(kms, "CreateGrant", "GranteeServicePrincipal")
-    message = "You must specify either GranteePrincipal or GranteeServicePrincipal, but not both."
-    for extra in ({}, {"GranteePrincipal": GRANTEE, "GranteeServicePrincipal": SERVICE}):
-        with pytest.raises(kms.exceptions.ClientError) as raised:
-            kms.create_grant(KeyId=key_id, Operations=["Decrypt"], **extra)
-        assert error_of(raised) == ("ValidationException", message, 400)
-    assert kms.list_grants(KeyId=key_id)["Grants"] == []
-
-
-def test_listings_by_a_service_principal_are_empty(kms: Any, key_id: str) -> None:
+def test_listings_by_service_principal(kms: Any, key_id: str) -> None:
+    """ListGrants by GranteeServicePrincipal and ListRetirableGrants by
+    RetiringServicePrincipal find the service's grants, and only them: a principal ARN
+    and a service principal of the same spelling are different principals."""
     _needs(kms, "ListRetirableGrants", "RetiringServicePrincipal")
-    kms.create_grant(
+    service = _service_grant(kms, key_id)["GrantId"]
+    arn_grant = kms.create_grant(
         KeyId=key_id, GranteePrincipal=GRANTEE, Operations=["Decrypt"], RetiringPrincipal=GRANTEE
-    )
+    )["GrantId"]
+    same_spelling = kms.create_grant(
+        KeyId=key_id, GranteePrincipal=SERVICE, Operations=["Decrypt"], RetiringPrincipal=SERVICE
+    )["GrantId"]
+
+    def ids(grants: list[dict[str, Any]]) -> list[str]:
+        return [g["GrantId"] for g in grants]
+
+    assert ids(kms.list_grants(KeyId=key_id, GranteeServicePrincipal=SERVICE)["Grants"]) == [
+        service
+    ]
+    assert ids(kms.list_grants(KeyId=key_id, GranteePrincipal=SERVICE)["Grants"]) == [same_spelling]
+    assert ids(kms.list_retirable_grants(RetiringServicePrincipal=SERVICE)["Grants"]) == [service]
+    assert ids(kms.list_retirable_grants(RetiringPrincipal=SERVICE)["Grants"]) == [same_spelling]
+    assert ids(kms.list_retirable_grants(RetiringPrincipal=GRANTEE)["Grants"]) == [arn_grant]
+    kms.revoke_grant(KeyId=key_id, GrantId=service)
     assert kms.list_retirable_grants(RetiringServicePrincipal=SERVICE)["Grants"] == []
-    assert kms.list_grants(KeyId=key_id, GranteeServicePrincipal=SERVICE)["Grants"] == []
-    assert len(kms.list_retirable_grants(RetiringPrincipal=GRANTEE)["Grants"]) == 1
     retiring = (
         "You must specify either RetiringPrincipal or RetiringServicePrincipal, but not both."
     )
@@ -81,6 +102,73 @@ def test_listings_by_a_service_principal_are_empty(kms: Any, key_id: str) -> Non
     with pytest.raises(kms.exceptions.ClientError) as raised:
         kms.list_grants(KeyId=key_id, GranteePrincipal=GRANTEE, GranteeServicePrincipal=SERVICE)
     assert error_of(raised)[0] == "ValidationException"
+
+
+def test_service_principal_grants_follow_the_documented_rules(
+    kms: Any, fake_kms: Any, key_id: str
+) -> None:
+    """[BC]: a GranteeServicePrincipal needs a SourceArn constraint and a retiring
+    principal; RetiringPrincipal and RetiringServicePrincipal not both; exactly one
+    grantee. Each refusal is a ValidationException (our wording) and stores nothing."""
+    _needs(kms, "CreateGrant", "GranteeServicePrincipal")
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"GranteeServicePrincipal": SERVICE, "RetiringPrincipal": GRANTEE},
+         "A grant for a GranteeServicePrincipal needs a SourceArn grant constraint."),
+        ({"GranteeServicePrincipal": SERVICE, "Constraints": {"SourceArn": SOURCE_ARN}},
+         "A grant for a GranteeServicePrincipal needs a RetiringPrincipal or a "
+         "RetiringServicePrincipal."),
+        ({"GranteePrincipal": GRANTEE, "RetiringPrincipal": GRANTEE,
+          "RetiringServicePrincipal": SERVICE},
+         "You can specify either RetiringPrincipal or RetiringServicePrincipal, but not both."),
+        ({}, "You must specify either GranteePrincipal or GranteeServicePrincipal, but not both."),
+        ({"GranteePrincipal": GRANTEE, "GranteeServicePrincipal": SERVICE},
+         "You must specify either GranteePrincipal or GranteeServicePrincipal, but not both."),
+    ]  # fmt: skip
+    for extra, message in cases:
+        with pytest.raises(kms.exceptions.ClientError) as raised:
+            kms.create_grant(KeyId=key_id, Operations=["Decrypt"], **extra)
+        assert error_of(raised) == ("ValidationException", message, 400), extra
+    assert kms.list_grants(KeyId=key_id)["Grants"] == []
+
+
+def test_a_source_arn_constraint_on_an_asymmetric_key(kms: Any, fake_kms: Any) -> None:
+    """SourceArn is not an encryption context: asymmetric keys may have it, where an
+    encryption-context constraint is refused."""
+    _needs(kms, "CreateGrant", "GranteeServicePrincipal")
+    key = fake_kms.create_key(key_spec="ECC_NIST_P256", key_usage="SIGN_VERIFY")
+    _service_grant(kms, key.key_id, Operations=["Sign"])
+    with pytest.raises(kms.exceptions.ClientError) as raised:
+        _service_grant(
+            kms,
+            key.key_id,
+            Operations=["Sign"],
+            Constraints={"SourceArn": SOURCE_ARN, "EncryptionContextSubset": {"a": "b"}},
+        )
+    assert error_of(raised)[0] == "ValidationException"
+
+
+def test_service_principal_grants_survive_a_saved_state(
+    kms: Any, fake_kms: Any, key_id: str
+) -> None:
+    _needs(kms, "CreateGrant", "GranteeServicePrincipal")
+    from pytest_fakekms import FakeKMS
+    from pytest_fakekms.persistence import dump_state, load_state
+
+    grant = _service_grant(kms, key_id)
+    listed = kms.list_grants(KeyId=key_id)["Grants"]
+    saved = dump_state(fake_kms)
+    restored = FakeKMS()
+    load_state(saved, restored)
+    assert dump_state(restored)["keys"] == saved["keys"]
+    fake_kms.stop()  # one active fake at a time
+    try:
+        with restored:
+            client = kms_client()
+            assert client.list_grants(KeyId=key_id)["Grants"] == listed
+            retirable = client.list_retirable_grants(RetiringServicePrincipal=SERVICE)
+            assert [g["GrantId"] for g in retirable["Grants"]] == [grant["GrantId"]]
+    finally:
+        fake_kms.start()
 
 
 def test_list_keys_resource_owners(kms: Any, key_id: str) -> None:

@@ -132,7 +132,7 @@ class RegionStore:
     def add_grant(self, record: KeyRecord, grant: GrantRecord) -> None:
         """Give the stored key ``record`` a new grant."""
         grants = record.grants_for_update()
-        principal = grant.retiring_principal
+        principal = grant.retiring_key
         if principal is not None and next(grants.retirable_by(principal), None) is None:
             bisect.insort(self._retirable.setdefault(principal, []), record, key=_SEQUENCE)
         grants.add(grant)
@@ -140,7 +140,7 @@ class RegionStore:
     def remove_grant(self, record: KeyRecord, grant_id: str) -> None:
         """Delete the grant ``grant_id`` of the stored key ``record``."""
         grants = record.grants_for_update()
-        principal = grants[grant_id].retiring_principal
+        principal = grants[grant_id].retiring_key
         grants.remove(grant_id)
         if principal is not None and next(grants.retirable_by(principal), None) is None:
             self._unindex(record, principal)

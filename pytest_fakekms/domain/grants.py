@@ -19,6 +19,10 @@ the fake does not authorize requests, so a grant never lets or stops anything.
   or GetPublicKey; asymmetric keys: no data-key operations; ENCRYPT_DECRYPT keys no
   Sign/Verify and SIGN_VERIFY keys no Encrypt/Decrypt) and from the operations each
   key usage supports.
+* A grant's grantee is an AWS principal (``GranteePrincipal``) or, since botocore 1.44,
+  an AWS service principal (``GranteeServicePrincipal``); likewise its retiring
+  principal. The retiring index keys a service principal as :func:`retiring_key` says,
+  so that a principal ARN and a service principal never share an entry.
 """
 
 from __future__ import annotations
@@ -45,7 +49,9 @@ __all__ = [
     "is_grant_id",
     "new_grant_id",
     "new_grant_token",
+    "plain_constraints",
     "read_grant_token",
+    "retiring_key",
 ]
 
 #: Operations any key's grant may allow: they are not cryptographic.
@@ -85,14 +91,24 @@ class GrantRecord:
     """One grant on a key, as CreateGrant made it (never changed; retiring removes it)."""
 
     grant_id: str
-    grantee_principal: str
+    grantee_principal: str | None  # None when the grantee is a service principal
     operations: tuple[str, ...]
     issuing_account: str  # arn:<partition>:iam::<account>:root
     creation_date: dt.datetime
     name: str | None = None
     retiring_principal: str | None = None
-    # {"EncryptionContextSubset": {...}} and/or {"EncryptionContextEquals": {...}}
-    constraints: Mapping[str, Mapping[str, str]] | None = None
+    # {"EncryptionContextSubset": {...}} and/or {"EncryptionContextEquals": {...}}, and
+    # "SourceArn": "arn:..." (botocore 1.44)
+    constraints: Mapping[str, Any] | None = None
+    grantee_service_principal: str | None = None  # e.g. logs.us-east-1.amazonaws.com
+    retiring_service_principal: str | None = None
+
+    @property
+    def retiring_key(self) -> str | None:
+        """Who may retire the grant, as the retiring indexes key it (:func:`retiring_key`)."""
+        if self.retiring_service_principal is not None:
+            return retiring_key(service_principal=self.retiring_service_principal)
+        return self.retiring_principal
 
     def same_request(self, other: GrantRecord) -> bool:
         """True when ``other`` asks for this very grant (the idempotent-``Name`` check).
@@ -103,14 +119,29 @@ class GrantRecord:
         return (
             self.name == other.name
             and self.grantee_principal == other.grantee_principal
+            and self.grantee_service_principal == other.grantee_service_principal
             and self.retiring_principal == other.retiring_principal
+            and self.retiring_service_principal == other.retiring_service_principal
             and set(self.operations) == set(other.operations)
-            and _plain(self.constraints) == _plain(other.constraints)
+            and plain_constraints(self.constraints) == plain_constraints(other.constraints)
         )
 
 
-def _plain(constraints: Mapping[str, Mapping[str, str]] | None) -> dict[str, dict[str, str]]:
-    return {k: dict(v) for k, v in (constraints or {}).items()}
+def plain_constraints(constraints: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A grant's constraints as plain values: encryption contexts as dicts, SourceArn as
+    its string (a copy: the grant's own stay unchanged)."""
+    return {k: dict(v) if isinstance(v, Mapping) else v for k, v in (constraints or {}).items()}
+
+
+def retiring_key(*, principal: str | None = None, service_principal: str | None = None) -> str:
+    """The retiring indexes' key for a principal ARN (itself) or a service principal (with
+    a prefix that has a space, which no ``PrincipalIdType`` value can: ``^[\\w+=,.@:/-]+$``
+    [BC]), so that ListRetirableGrants by one never lists the other's grants."""
+    if service_principal is not None:
+        return f"service principal {service_principal}"
+    if principal is None:
+        raise ValueError("a principal or a service principal is needed")
+    return principal
 
 
 class GrantCollection(Mapping[str, GrantRecord]):
@@ -125,7 +156,7 @@ class GrantCollection(Mapping[str, GrantRecord]):
     * ``_position``: where each live grant stands in ``_order``; a marker (a grant id)
       finds its page in O(1).
     * ``_by_name`` and ``_by_retiring``: the ids of the grants with each ``Name`` and
-      each ``RetiringPrincipal``, in creation order.
+      each retiring principal (:attr:`GrantRecord.retiring_key`), in creation order.
 
     Until 2026-11-27 ListGrants built an entry for every grant of the key to return one
     page, and a named CreateGrant compared the request with every grant: through boto3,
@@ -170,14 +201,14 @@ class GrantCollection(Mapping[str, GrantRecord]):
         self._position[grant_id] = len(self._order)
         self._order.append(grant_id)
         _link(self._by_name, grant.name, grant_id)
-        _link(self._by_retiring, grant.retiring_principal, grant_id)
+        _link(self._by_retiring, grant.retiring_key, grant_id)
 
     def remove(self, grant_id: str) -> None:
         """Forget a stored grant."""
         grant = self._grants.pop(grant_id)
         del self._position[grant_id]
         _unlink(self._by_name, grant.name, grant_id)
-        _unlink(self._by_retiring, grant.retiring_principal, grant_id)
+        _unlink(self._by_retiring, grant.retiring_key, grant_id)
         if len(self._order) > 2 * len(self._grants) + 64:
             self._order = list(self._grants)  # the dict keeps creation order
             self._position = {g: at for at, g in enumerate(self._order)}
@@ -203,11 +234,12 @@ class GrantCollection(Mapping[str, GrantRecord]):
         return next((g for g in named if g.same_request(grant)), None)
 
     def retiring_principals(self) -> Iterator[str]:
-        """Every ``RetiringPrincipal`` of a stored grant, once each."""
+        """The :func:`retiring_key` of every stored grant's retiring principal, once each."""
         return iter(self._by_retiring)
 
     def retirable_by(self, principal: str) -> Iterator[GrantRecord]:
-        """The grants whose ``RetiringPrincipal`` is ``principal``, in creation order."""
+        """The grants whose :attr:`GrantRecord.retiring_key` is ``principal``, in creation
+        order."""
         return (self._grants[grant_id] for grant_id in self._by_retiring.get(principal, ()))
 
 

@@ -33,7 +33,9 @@ from pytest_fakekms.domain.grants import (
     is_grant_id,
     new_grant_id,
     new_grant_token,
+    plain_constraints,
     read_grant_token,
+    retiring_key,
 )
 from pytest_fakekms.domain.identifiers import partition_for
 from pytest_fakekms.domain.keys import KeyRecord
@@ -69,14 +71,16 @@ def _check_operations(record: KeyRecord, operations: list[str]) -> None:
 
 def _check_constraints(record: KeyRecord, constraints: dict[str, Any] | None) -> None:
     """Encryption-context constraints: symmetric keys only, 8 pairs, 384-character values
-    ([BC] GrantConstraints; the ValidationException code and texts are our guess)."""
-    if not constraints:
+    ([BC] GrantConstraints; the ValidationException code and texts are our guess).
+    ``SourceArn`` (botocore 1.44) is not an encryption context: any key may have it."""
+    contexts = {k: v for k, v in (constraints or {}).items() if k != "SourceArn"}
+    if not contexts:
         return
     if record.key_spec != "SYMMETRIC_DEFAULT":
         raise errors.validation(
             "Grant constraints are supported only for symmetric encryption KMS keys."
         )
-    for member, context in constraints.items():
+    for member, context in contexts.items():
         if len(context) > MAX_CONSTRAINT_PAIRS:
             raise errors.validation(
                 f"{member} can have at most {MAX_CONSTRAINT_PAIRS} encryption context pairs."
@@ -85,11 +89,6 @@ def _check_constraints(record: KeyRecord, constraints: dict[str, Any] | None) ->
             raise errors.validation(
                 f"{member} values can have at most {MAX_CONSTRAINT_VALUE} characters."
             )
-
-
-#: Members of newer botocore models (2026) for AWS service principals in grants. No
-#: grant of the fake has one: CreateGrant refuses them, so a listing by them is empty.
-SERVICE_PRINCIPAL_MEMBERS = ("GranteeServicePrincipal", "RetiringServicePrincipal")
 
 
 def _one_of(params: Params, member: str, service_member: str) -> None:
@@ -102,14 +101,29 @@ def _one_of(params: Params, member: str, service_member: str) -> None:
 
 
 def _check_principals(params: Params) -> None:
-    """One grantee; none of the service-principal members, which the fake does not
-    implement."""
+    """The grantee and retiring principals, as botocore 1.44's CreateGrant docs [BC] rule
+    them (the refusals are ValidationException in our wording; AWS's texts are not on
+    record): exactly one grantee, an AWS principal or a service principal; at most one
+    retiring principal, of either kind; and a service-principal grantee needs a
+    ``SourceArn`` constraint and a retiring principal ("When you specify a
+    GranteeServicePrincipal, you must also specify a SourceArn grant constraint. In
+    addition, you must specify either a RetiringPrincipal or a RetiringServicePrincipal")."""
     _one_of(params, "GranteePrincipal", "GranteeServicePrincipal")
-    for member in SERVICE_PRINCIPAL_MEMBERS:
-        if member in params:
-            raise errors.member_not_implemented("CreateGrant", member)
-    if "SourceArn" in (params.get("Constraints") or {}):
-        raise errors.member_not_implemented("CreateGrant", "Constraints.SourceArn")
+    if "RetiringPrincipal" in params and "RetiringServicePrincipal" in params:
+        raise errors.validation(
+            "You can specify either RetiringPrincipal or RetiringServicePrincipal, but not both."
+        )
+    if "GranteeServicePrincipal" not in params:
+        return
+    if "SourceArn" not in (params.get("Constraints") or {}):
+        raise errors.validation(
+            "A grant for a GranteeServicePrincipal needs a SourceArn grant constraint."
+        )
+    if "RetiringPrincipal" not in params and "RetiringServicePrincipal" not in params:
+        raise errors.validation(
+            "A grant for a GranteeServicePrincipal needs a RetiringPrincipal or a "
+            "RetiringServicePrincipal."
+        )
 
 
 def _requested_grant(ctx: Context, params: Params) -> GrantRecord:
@@ -117,13 +131,15 @@ def _requested_grant(ctx: Context, params: Params) -> GrantRecord:
     constraints = params.get("Constraints") or None
     return GrantRecord(
         grant_id=new_grant_id(),
-        grantee_principal=params["GranteePrincipal"],
+        grantee_principal=params.get("GranteePrincipal"),
         operations=tuple(params["Operations"]),
         issuing_account=f"arn:{partition_for(ctx.region)}:iam::{ctx.account_id}:root",
         creation_date=ctx.now,
         name=params.get("Name"),
         retiring_principal=params.get("RetiringPrincipal"),
-        constraints={k: dict(v) for k, v in constraints.items()} if constraints else None,
+        constraints=plain_constraints(constraints) if constraints else None,
+        grantee_service_principal=params.get("GranteeServicePrincipal"),
+        retiring_service_principal=params.get("RetiringServicePrincipal"),
     )
 
 
@@ -174,15 +190,18 @@ def grant_entry(record: KeyRecord, grant: GrantRecord) -> dict[str, Any]:
     }
     if grant.name is not None:
         entry["Name"] = grant.name
-    entry.update(
-        CreationDate=grant.creation_date.timestamp(),
-        GranteePrincipal=grant.grantee_principal,
-    )
+    entry["CreationDate"] = grant.creation_date.timestamp()
+    if grant.grantee_principal is not None:
+        entry["GranteePrincipal"] = grant.grantee_principal
     if grant.retiring_principal is not None:
         entry["RetiringPrincipal"] = grant.retiring_principal
     entry.update(IssuingAccount=grant.issuing_account, Operations=list(grant.operations))
     if grant.constraints:
-        entry["Constraints"] = {k: dict(v) for k, v in grant.constraints.items()}
+        entry["Constraints"] = plain_constraints(grant.constraints)
+    if grant.grantee_service_principal is not None:
+        entry["GranteeServicePrincipal"] = grant.grantee_service_principal
+    if grant.retiring_service_principal is not None:
+        entry["RetiringServicePrincipal"] = grant.retiring_service_principal
     return entry
 
 
@@ -209,17 +228,19 @@ def _invalid_grant_id(grant_id: str) -> KMSError:
 
 
 def _shown_by(params: Params) -> Callable[[GrantRecord], bool]:
-    """Whether ListGrants's filters, ``GrantId`` and ``GranteePrincipal`` (or, in newer
-    models, ``GranteeServicePrincipal``, which no grant of the fake has), show a grant."""
-    grant_id, grantee = params.get("GrantId"), params.get("GranteePrincipal")
-    if "GranteeServicePrincipal" in params:
-        if grantee is not None:
-            _one_of(params, "GranteePrincipal", "GranteeServicePrincipal")
-        return lambda grant: False
+    """Whether ListGrants's filters, ``GrantId`` and ``GranteePrincipal`` (or, since
+    botocore 1.44, ``GranteeServicePrincipal``; not both), show a grant."""
+    grant_id: str | None = params.get("GrantId")
+    grantee: str | None = params.get("GranteePrincipal")
+    service: str | None = params.get("GranteeServicePrincipal")
+    if grantee is not None and service is not None:
+        _one_of(params, "GranteePrincipal", "GranteeServicePrincipal")
 
     def shown(grant: GrantRecord) -> bool:
         if grant_id is not None and grant.grant_id != grant_id:
             return False
+        if service is not None:
+            return grant.grantee_service_principal == service
         return grantee is None or grant.grantee_principal == grantee
 
     return shown
@@ -288,9 +309,10 @@ def _retirable(
 
 
 def _retires(record: KeyRecord, grant_id: str, principal: str) -> bool:
-    """Whether ``record`` has the grant ``grant_id`` and ``principal`` may retire it."""
+    """Whether ``record`` has the grant ``grant_id`` and ``principal`` (a
+    :func:`retiring_key`) may retire it."""
     grant = record.grants.get(grant_id)
-    return grant is not None and grant.retiring_principal == principal
+    return grant is not None and grant.retiring_key == principal
 
 
 def _is_not(grant_id: str, grant: GrantRecord) -> bool:
@@ -303,10 +325,11 @@ def list_retirable_grants(ctx: Context, params: Params) -> Result:
     one ([BC]), by account, then key creation order, then grant creation order; the marker
     is the id of the grant the next page starts at."""
     _one_of(params, "RetiringPrincipal", "RetiringServicePrincipal")
-    if "RetiringPrincipal" in params:
-        found = _retirable(ctx, params["RetiringPrincipal"], params.get("Marker"))
-    else:  # a RetiringServicePrincipal: no grant of the fake has one
-        found = iter(())
+    principal = retiring_key(
+        principal=params.get("RetiringPrincipal"),
+        service_principal=params.get("RetiringServicePrincipal"),
+    )
+    found = _retirable(ctx, principal, params.get("Marker"))
     limit = _limit(params)
     page = list(itertools.islice(found, limit + 1))
     if "Marker" in params and not page:  # the marker's grant is not among them

@@ -92,7 +92,8 @@ def render_block() -> str:
         BEGIN,
         "",
         f"The fake implements **{len(implemented)}** of the {len(TABLE)} operations in the "
-        "KMS model of botocore 1.43. Each implemented operation is registered with "
+        "KMS model of botocore 1.44 (1.43 has 54: not Encapsulate and Decapsulate). Each "
+        "implemented operation is registered with "
         '`@operation("<Name>")` in `pytest_fakekms/operations/`.',
         "",
         "| Area | Implemented | Not implemented yet |",

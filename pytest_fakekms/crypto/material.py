@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -45,14 +46,7 @@ from pytest_fakekms.domain.identifiers import random_hex_id
 from pytest_fakekms.errors import KMSError
 
 if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric import mldsa
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
-
-    MLDSAKeyClass = (
-        type[mldsa.MLDSA44PrivateKey]
-        | type[mldsa.MLDSA65PrivateKey]
-        | type[mldsa.MLDSA87PrivateKey]
-    )
 
 SYMMETRIC_KEY_BYTES = 32
 HMAC_KEY_BYTES: dict[str, int] = {spec: int(spec[-3:]) // 8 for spec in MAC}
@@ -63,8 +57,6 @@ EC_CURVES: dict[str, ec.EllipticCurve] = {
     "ECC_NIST_P521": ec.SECP521R1(),
     "ECC_SECG_P256K1": ec.SECP256K1(),
 }
-ML_DSA_SPECS = ("ML_DSA_44", "ML_DSA_65", "ML_DSA_87")
-ML_KEM_SPECS = ("ML_KEM_768", "ML_KEM_1024")  # ML_KEM_512: not in cryptography
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
@@ -119,10 +111,8 @@ def generate_private_key(key_spec: str) -> PrivateKeyTypes:
         return ec.generate_private_key(EC_CURVES[key_spec])
     if key_spec == "ECC_NIST_EDWARDS25519":
         return ed25519.Ed25519PrivateKey.generate()
-    if key_spec in ML_DSA_SPECS:
-        return _generate_ml_dsa(key_spec)
-    if key_spec in ML_KEM_SPECS:
-        return _generate_ml_kem(key_spec)
+    if key_spec in _POST_QUANTUM:
+        return _generate_post_quantum(key_spec)
     if key_spec in ALL_KEY_SPECS and key_spec != "SYMMETRIC_DEFAULT" and key_spec not in MAC:
         raise unsupported_key_spec(key_spec)
     raise ValueError(f"{key_spec!r} is not an asymmetric KMS key spec")
@@ -159,7 +149,7 @@ def key_spec_of(key: PrivateKeyTypes) -> str | None:
         return next((s for s, c in EC_CURVES.items() if c.name == key.curve.name), None)
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return "ECC_NIST_EDWARDS25519"
-    return _ml_dsa_spec_of(key) or _ml_kem_spec_of(key)
+    return _post_quantum_spec_of(key)
 
 
 def _load_private_key(data: bytes) -> PrivateKeyTypes:
@@ -169,63 +159,48 @@ def _load_private_key(data: bytes) -> PrivateKeyTypes:
         raise ValueError(f"not a DER PKCS#8 private key: {exc}") from exc
 
 
-def _ml_dsa_classes() -> dict[str, MLDSAKeyClass]:
-    """ML-DSA key classes by spec; ``cryptography`` added the module in a recent release."""
+#: Post-quantum key specs: the ``cryptography`` module, private key class and family of
+#: each. Recent ``cryptography`` releases only (48 has ML-DSA, ML-KEM-768 and -1024;
+#: no release has ML-KEM-512, which the key spec table marks unsupported).
+_POST_QUANTUM: dict[str, tuple[str, str, str]] = {
+    "ML_DSA_44": ("mldsa", "MLDSA44PrivateKey", "ML-DSA"),
+    "ML_DSA_65": ("mldsa", "MLDSA65PrivateKey", "ML-DSA"),
+    "ML_DSA_87": ("mldsa", "MLDSA87PrivateKey", "ML-DSA"),
+    "ML_KEM_768": ("mlkem", "MLKEM768PrivateKey", "ML-KEM"),
+    "ML_KEM_1024": ("mlkem", "MLKEM1024PrivateKey", "ML-KEM"),
+}
+
+
+def _post_quantum_class(key_spec: str) -> Any:
+    """The private key class of a post-quantum spec, or None where ``cryptography`` lacks it."""
+    module_name, class_name, _ = _POST_QUANTUM[key_spec]
     try:
-        from cryptography.hazmat.primitives.asymmetric import mldsa
+        module = importlib.import_module(f"cryptography.hazmat.primitives.asymmetric.{module_name}")
     except ImportError:
-        return {}
-    return {
-        "ML_DSA_44": mldsa.MLDSA44PrivateKey,
-        "ML_DSA_65": mldsa.MLDSA65PrivateKey,
-        "ML_DSA_87": mldsa.MLDSA87PrivateKey,
-    }
+        return None
+    return getattr(module, class_name, None)
 
 
-def _generate_ml_dsa(key_spec: str) -> PrivateKeyTypes:
-    key_class = _ml_dsa_classes().get(key_spec)
+def _generate_post_quantum(key_spec: str) -> PrivateKeyTypes:
+    key_class = _post_quantum_class(key_spec)
+    family = _POST_QUANTUM[key_spec][2]
     try:
         if key_class is None:
-            raise UnsupportedAlgorithm("no ML-DSA support in this cryptography release")
-        return key_class.generate()
-    except UnsupportedAlgorithm as exc:
-        raise KMSError(
-            "UnsupportedOperationException",
-            f"pytest-fakekms cannot create {key_spec} keys here: the installed cryptography "
-            f"package or its OpenSSL lacks ML-DSA ({exc}). cryptography 48 with OpenSSL >= 3.5 "
-            "has it.",
-        ) from exc
-
-
-def _ml_dsa_spec_of(key: PrivateKeyTypes) -> str | None:
-    return next((s for s, cls in _ml_dsa_classes().items() if isinstance(key, cls)), None)
-
-
-def _ml_kem_classes() -> dict[str, Any]:
-    """ML-KEM key classes by spec; ``cryptography`` added the module in a recent release
-    (48 has ML-KEM-768 and ML-KEM-1024, and no ML-KEM-512)."""
-    try:
-        from cryptography.hazmat.primitives.asymmetric import mlkem
-    except ImportError:
-        return {}
-    return {"ML_KEM_768": mlkem.MLKEM768PrivateKey, "ML_KEM_1024": mlkem.MLKEM1024PrivateKey}
-
-
-def _generate_ml_kem(key_spec: str) -> PrivateKeyTypes:
-    key_class = _ml_kem_classes().get(key_spec)
-    try:
-        if key_class is None:
-            raise UnsupportedAlgorithm("no ML-KEM support in this cryptography release")
+            raise UnsupportedAlgorithm(f"no {family} support in this cryptography release")
         key: PrivateKeyTypes = key_class.generate()
         return key
     except UnsupportedAlgorithm as exc:
         raise KMSError(
             "UnsupportedOperationException",
             f"pytest-fakekms cannot create {key_spec} keys here: the installed cryptography "
-            f"package or its OpenSSL lacks ML-KEM ({exc}). cryptography 48 with OpenSSL >= 3.5 "
-            "has it.",
+            f"package or its OpenSSL lacks {family} ({exc}). cryptography 48 with OpenSSL >= "
+            "3.5 has it.",
         ) from exc
 
 
-def _ml_kem_spec_of(key: PrivateKeyTypes) -> str | None:
-    return next((s for s, cls in _ml_kem_classes().items() if isinstance(key, cls)), None)
+def _post_quantum_spec_of(key: PrivateKeyTypes) -> str | None:
+    for key_spec in _POST_QUANTUM:
+        key_class = _post_quantum_class(key_spec)
+        if key_class is not None and isinstance(key, key_class):
+            return key_spec
+    return None

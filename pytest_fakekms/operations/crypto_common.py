@@ -24,6 +24,8 @@ state, then the operation's own checks):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pytest_fakekms import errors, model
 from pytest_fakekms.domain.keys import KeyRecord
 from pytest_fakekms.errors import KMSError
@@ -68,6 +70,19 @@ def check_usage(record: KeyRecord, operation: str) -> None:
     """Raise InvalidKeyUsageException unless ``record`` has the usage ``operation`` needs."""
     if record.key_usage != REQUIRED_USAGE[operation]:
         raise invalid_key_usage(record, operation)
+
+
+def key_and_algorithm(
+    ctx: Context, params: Params, member: str, check: Callable[[str, str], None]
+) -> tuple[KeyRecord, str]:
+    """The request's key, its usage checked, and the algorithm ``params[member]``, which
+    ``check(key_spec, algorithm)`` refuses if the key spec does not support it (the order
+    AWS checks them: kms-facts §1.1)."""
+    record = ctx.key(params)
+    check_usage(record, ctx.operation)
+    algorithm: str = params[member]
+    check(record.key_spec, algorithm)
+    return record, algorithm
 
 
 def check_dry_run(params: Params) -> None:

@@ -24,15 +24,11 @@ from pytest_fakekms.crypto import asymmetric
 from pytest_fakekms.crypto.specs import check_encapsulation_algorithm
 from pytest_fakekms.domain.keys import KeyRecord
 from pytest_fakekms.operations.base import Context, Params, Result, operation
-from pytest_fakekms.operations.crypto_common import check_dry_run, check_usage
+from pytest_fakekms.operations.crypto_common import check_dry_run, key_and_algorithm
 
 
 def _encapsulation_key(ctx: Context, params: Params) -> tuple[KeyRecord, str]:
-    record = ctx.key(params)
-    check_usage(record, ctx.operation)
-    algorithm: str = params["EncapsulationAlgorithm"]
-    check_encapsulation_algorithm(record.key_spec, algorithm)
-    return record, algorithm
+    return key_and_algorithm(ctx, params, "EncapsulationAlgorithm", check_encapsulation_algorithm)
 
 
 @operation("Encapsulate")

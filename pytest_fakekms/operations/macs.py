@@ -22,15 +22,11 @@ from pytest_fakekms.crypto.specs import check_mac_algorithm
 from pytest_fakekms.domain.keys import KeyRecord
 from pytest_fakekms.errors import KMSError
 from pytest_fakekms.operations.base import Context, Params, Result, operation
-from pytest_fakekms.operations.crypto_common import check_dry_run, check_usage
+from pytest_fakekms.operations.crypto_common import check_dry_run, key_and_algorithm
 
 
 def _mac_key(ctx: Context, params: Params) -> tuple[KeyRecord, str]:
-    record = ctx.key(params)
-    check_usage(record, ctx.operation)
-    algorithm: str = params["MacAlgorithm"]
-    check_mac_algorithm(record.key_spec, algorithm)
-    return record, algorithm
+    return key_and_algorithm(ctx, params, "MacAlgorithm", check_mac_algorithm)
 
 
 @operation("GenerateMac")

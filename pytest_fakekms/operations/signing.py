@@ -25,15 +25,13 @@ from pytest_fakekms.crypto.specs import check_signing_algorithm
 from pytest_fakekms.domain.keys import KeyRecord
 from pytest_fakekms.errors import KMSError
 from pytest_fakekms.operations.base import Context, Params, Result, operation
-from pytest_fakekms.operations.crypto_common import check_dry_run, check_usage
+from pytest_fakekms.operations.crypto_common import check_dry_run, key_and_algorithm
 
 
 def _signing_key(ctx: Context, params: Params) -> tuple[KeyRecord, str, str]:
     """The key, algorithm and message type of a Sign or Verify request, checked."""
-    record = ctx.key(params)
-    check_usage(record, ctx.operation)
-    algorithm: str = params["SigningAlgorithm"]
-    check_signing_algorithm(record.key_spec, algorithm)  # before any RSA key is generated
+    # The algorithm is checked before any RSA key is generated.
+    record, algorithm = key_and_algorithm(ctx, params, "SigningAlgorithm", check_signing_algorithm)
     return record, algorithm, params.get("MessageType", "RAW")
 
 

@@ -125,12 +125,17 @@ def test_key_spec_of_unknown_sizes() -> None:
     assert material.key_spec_of(ec.generate_private_key(ec.SECP224R1())) is None
 
 
-def test_ml_dsa_without_backend_support_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(material, "_ml_dsa_classes", dict)
+@pytest.mark.parametrize(
+    ("key_spec", "family"), [("ML_DSA_44", "ML-DSA"), ("ML_KEM_768", "ML-KEM")]
+)
+def test_post_quantum_without_backend_support_says_so(
+    monkeypatch: pytest.MonkeyPatch, key_spec: str, family: str
+) -> None:
+    monkeypatch.setattr(material, "_post_quantum_class", lambda key_spec: None)
     with pytest.raises(KMSError) as info:
-        material.new_material("ML_DSA_44")
+        material.new_material(key_spec)
     assert info.value.code == "UnsupportedOperationException"
-    assert "lacks ML-DSA" in (info.value.message or "")
+    assert f"lacks {family}" in (info.value.message or "")
 
 
 @pytest.mark.parametrize("key_spec", ["ECC_NIST_P256", "RSA_2048", "ECC_NIST_EDWARDS25519"])

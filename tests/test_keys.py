@@ -626,3 +626,19 @@ def test_a_forked_process_draws_its_own_key_ids(kms: Any) -> None:
         r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", child_id
     )
     assert child_id != parent_id
+
+
+@pytest.mark.parametrize("spec", ["ML_DSA_44", "ML_DSA_87"])
+def test_post_quantum_keys_without_cryptography_support_are_refused_at_create_key(
+    kms: Any, fake_kms: FakeKMS, monkeypatch: pytest.MonkeyPatch, spec: str
+) -> None:
+    """A ``cryptography`` older than 48 has no ML-DSA (nor ML-KEM). CreateKey, which
+    declares UnsupportedOperationException, refuses the key and stores nothing; before
+    2026-11-27 the key was made and its first Sign answered a code Sign does not declare."""
+    from pytest_fakekms.crypto import material
+
+    monkeypatch.setattr(material, "_post_quantum_class", lambda key_spec: None)
+    with pytest.raises(kms.exceptions.UnsupportedOperationException) as raised:
+        kms.create_key(KeySpec=spec, KeyUsage="SIGN_VERIFY")
+    assert "lacks ML-DSA" in error_of(raised)[1]
+    assert kms.list_keys()["Keys"] == []

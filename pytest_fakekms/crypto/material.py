@@ -181,6 +181,15 @@ def _post_quantum_class(key_spec: str) -> Any:
     return getattr(module, class_name, None)
 
 
+def check_post_quantum(key_spec: str) -> None:
+    """Refuse a post-quantum key spec the installed ``cryptography`` has no class for, so
+    that CreateKey (which declares UnsupportedOperationException) refuses it rather than
+    the key's first use (Sign, Encapsulate: they declare no such code)."""
+    if _post_quantum_class(key_spec) is None:
+        family = _POST_QUANTUM[key_spec][2]
+        raise _no_post_quantum(key_spec, f"no {family} support in this cryptography release")
+
+
 def _generate_post_quantum(key_spec: str) -> PrivateKeyTypes:
     key_class = _post_quantum_class(key_spec)
     family = _POST_QUANTUM[key_spec][2]
@@ -190,12 +199,17 @@ def _generate_post_quantum(key_spec: str) -> PrivateKeyTypes:
         key: PrivateKeyTypes = key_class.generate()
         return key
     except UnsupportedAlgorithm as exc:
-        raise KMSError(
-            "UnsupportedOperationException",
-            f"pytest-fakekms cannot create {key_spec} keys here: the installed cryptography "
-            f"package or its OpenSSL lacks {family} ({exc}). cryptography 48 with OpenSSL >= "
-            "3.5 has it.",
-        ) from exc
+        raise _no_post_quantum(key_spec, str(exc)) from exc
+
+
+def _no_post_quantum(key_spec: str, reason: str) -> KMSError:
+    family = _POST_QUANTUM[key_spec][2]
+    return KMSError(
+        "UnsupportedOperationException",
+        f"pytest-fakekms cannot create {key_spec} keys here: the installed cryptography "
+        f"package or its OpenSSL lacks {family} ({reason}). cryptography 48 with OpenSSL >= "
+        "3.5 has it.",
+    )
 
 
 def _post_quantum_spec_of(key: PrivateKeyTypes) -> str | None:

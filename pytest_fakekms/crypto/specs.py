@@ -120,6 +120,11 @@ ALL_KEY_SPECS: frozenset[str] = frozenset(spec for table in _BY_USAGE.values() f
 #: ``cryptography`` has ML-KEM-768 and ML-KEM-1024 but not ML-KEM-512.
 SUPPORTED_KEY_SPECS: frozenset[str] = ALL_KEY_SPECS - {"SM2", "ML_KEM_512"}
 
+#: Post-quantum key specs the fake can make where ``cryptography`` has them (48 and later).
+POST_QUANTUM_SPECS: frozenset[str] = frozenset(_ML_DSA_SPECS) | (
+    frozenset(_ML_KEM_SPECS) & SUPPORTED_KEY_SPECS
+)
+
 #: DataKeyPairSpec values GenerateDataKeyPair can produce (SM2 excluded, as above).
 DATA_KEY_PAIR_SPECS: frozenset[str] = frozenset(
     (*_RSA_SPECS, *KEY_AGREEMENT.keys() - {"SM2"}, "ECC_SECG_P256K1", "ECC_NIST_EDWARDS25519")

@@ -8,7 +8,12 @@ import json
 from typing import Any
 
 from pytest_fakekms import errors
-from pytest_fakekms.crypto.specs import SUPPORTED_KEY_SPECS, key_usages, unsupported_key_spec
+from pytest_fakekms.crypto.specs import (
+    POST_QUANTUM_SPECS,
+    SUPPORTED_KEY_SPECS,
+    key_usages,
+    unsupported_key_spec,
+)
 from pytest_fakekms.domain.backend import RegionStore
 from pytest_fakekms.domain.identifiers import is_ascii_digits, key_arn, partition_for
 from pytest_fakekms.domain.keys import KeyRecord, new_material_id
@@ -32,6 +37,10 @@ def _key_spec_and_usage(params: Params) -> tuple[str, str]:
     spec = str(params.get("KeySpec") or params.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT")
     if spec not in SUPPORTED_KEY_SPECS:
         raise unsupported_key_spec(spec)
+    if spec in POST_QUANTUM_SPECS:  # only these specs load cryptography at CreateKey
+        from pytest_fakekms.crypto.material import check_post_quantum
+
+        check_post_quantum(spec)
     usages = key_usages(spec)
     usage: str | None = params.get("KeyUsage")
     if usage is None:

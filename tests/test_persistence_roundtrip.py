@@ -12,20 +12,14 @@ import json
 from typing import Any
 
 from botocore.exceptions import ClientError
-from conftest import ACCOUNT, kms_client, policy
+from conftest import ACCOUNT, allow, kms_client, policy
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from pytest_fakekms import FakeKMS
 from pytest_fakekms.persistence import dump_state, load_state
 
-ROOT_STATEMENT = {
-    "Sid": "Root",
-    "Effect": "Allow",
-    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-    "Action": "kms:*",
-    "Resource": "*",
-}
+ROOT_STATEMENT = allow({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, Sid="Root")
 GRANTEE = f"arn:aws:iam::{ACCOUNT}:role/grantee"
 RETIREE = f"arn:aws:iam::{ACCOUNT}:role/retiree"
 

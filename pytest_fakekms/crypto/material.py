@@ -41,7 +41,12 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from pytest_fakekms.crypto.rsa_pool import claim, new_rsa_key
-from pytest_fakekms.crypto.specs import ALL_KEY_SPECS, MAC, unsupported_key_spec
+from pytest_fakekms.crypto.specs import (
+    ALL_KEY_SPECS,
+    MAC,
+    POST_QUANTUM_CLASSES,
+    unsupported_key_spec,
+)
 from pytest_fakekms.domain.identifiers import random_hex_id
 from pytest_fakekms.errors import KMSError
 
@@ -111,7 +116,7 @@ def generate_private_key(key_spec: str) -> PrivateKeyTypes:
         return ec.generate_private_key(EC_CURVES[key_spec])
     if key_spec == "ECC_NIST_EDWARDS25519":
         return ed25519.Ed25519PrivateKey.generate()
-    if key_spec in _POST_QUANTUM:
+    if key_spec in POST_QUANTUM_CLASSES:
         return _generate_post_quantum(key_spec)
     if key_spec in ALL_KEY_SPECS and key_spec != "SYMMETRIC_DEFAULT" and key_spec not in MAC:
         raise unsupported_key_spec(key_spec)
@@ -159,21 +164,9 @@ def _load_private_key(data: bytes) -> PrivateKeyTypes:
         raise ValueError(f"not a DER PKCS#8 private key: {exc}") from exc
 
 
-#: Post-quantum key specs: the ``cryptography`` module, private key class and family of
-#: each. Recent ``cryptography`` releases only (48 has ML-DSA, ML-KEM-768 and -1024;
-#: no release has ML-KEM-512, which the key spec table marks unsupported).
-_POST_QUANTUM: dict[str, tuple[str, str, str]] = {
-    "ML_DSA_44": ("mldsa", "MLDSA44PrivateKey", "ML-DSA"),
-    "ML_DSA_65": ("mldsa", "MLDSA65PrivateKey", "ML-DSA"),
-    "ML_DSA_87": ("mldsa", "MLDSA87PrivateKey", "ML-DSA"),
-    "ML_KEM_768": ("mlkem", "MLKEM768PrivateKey", "ML-KEM"),
-    "ML_KEM_1024": ("mlkem", "MLKEM1024PrivateKey", "ML-KEM"),
-}
-
-
 def _post_quantum_class(key_spec: str) -> Any:
     """The private key class of a post-quantum spec, or None where ``cryptography`` lacks it."""
-    module_name, class_name, _ = _POST_QUANTUM[key_spec]
+    module_name, class_name, _ = POST_QUANTUM_CLASSES[key_spec]
     try:
         module = importlib.import_module(f"cryptography.hazmat.primitives.asymmetric.{module_name}")
     except ImportError:
@@ -186,13 +179,13 @@ def check_post_quantum(key_spec: str) -> None:
     that CreateKey (which declares UnsupportedOperationException) refuses it rather than
     the key's first use (Sign, Encapsulate: they declare no such code)."""
     if _post_quantum_class(key_spec) is None:
-        family = _POST_QUANTUM[key_spec][2]
+        family = POST_QUANTUM_CLASSES[key_spec][2]
         raise _no_post_quantum(key_spec, f"no {family} support in this cryptography release")
 
 
 def _generate_post_quantum(key_spec: str) -> PrivateKeyTypes:
     key_class = _post_quantum_class(key_spec)
-    family = _POST_QUANTUM[key_spec][2]
+    family = POST_QUANTUM_CLASSES[key_spec][2]
     try:
         if key_class is None:
             raise UnsupportedAlgorithm(f"no {family} support in this cryptography release")
@@ -203,7 +196,7 @@ def _generate_post_quantum(key_spec: str) -> PrivateKeyTypes:
 
 
 def _no_post_quantum(key_spec: str, reason: str) -> KMSError:
-    family = _POST_QUANTUM[key_spec][2]
+    family = POST_QUANTUM_CLASSES[key_spec][2]
     return KMSError(
         "UnsupportedOperationException",
         f"pytest-fakekms cannot create {key_spec} keys here: the installed cryptography "
@@ -213,7 +206,7 @@ def _no_post_quantum(key_spec: str, reason: str) -> KMSError:
 
 
 def _post_quantum_spec_of(key: PrivateKeyTypes) -> str | None:
-    for key_spec in _POST_QUANTUM:
+    for key_spec in POST_QUANTUM_CLASSES:
         key_class = _post_quantum_class(key_spec)
         if key_class is not None and isinstance(key, key_class):
             return key_spec

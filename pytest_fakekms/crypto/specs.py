@@ -120,10 +120,17 @@ ALL_KEY_SPECS: frozenset[str] = frozenset(spec for table in _BY_USAGE.values() f
 #: ``cryptography`` has ML-KEM-768 and ML-KEM-1024 but not ML-KEM-512.
 SUPPORTED_KEY_SPECS: frozenset[str] = ALL_KEY_SPECS - {"SM2", "ML_KEM_512"}
 
-#: Post-quantum key specs the fake can make where ``cryptography`` has them (48 and later).
-POST_QUANTUM_SPECS: frozenset[str] = frozenset(_ML_DSA_SPECS) | (
-    frozenset(_ML_KEM_SPECS) & SUPPORTED_KEY_SPECS
-)
+#: Post-quantum key specs the fake makes where ``cryptography`` has them: the module,
+#: private key class and family of each. Recent releases only (48 has ML-DSA, ML-KEM-768
+#: and ML-KEM-1024); no release has ML-KEM-512, which is not in SUPPORTED_KEY_SPECS.
+POST_QUANTUM_CLASSES: dict[str, tuple[str, str, str]] = {
+    "ML_DSA_44": ("mldsa", "MLDSA44PrivateKey", "ML-DSA"),
+    "ML_DSA_65": ("mldsa", "MLDSA65PrivateKey", "ML-DSA"),
+    "ML_DSA_87": ("mldsa", "MLDSA87PrivateKey", "ML-DSA"),
+    "ML_KEM_768": ("mlkem", "MLKEM768PrivateKey", "ML-KEM"),
+    "ML_KEM_1024": ("mlkem", "MLKEM1024PrivateKey", "ML-KEM"),
+}
+POST_QUANTUM_SPECS: frozenset[str] = frozenset(POST_QUANTUM_CLASSES)
 
 #: DataKeyPairSpec values GenerateDataKeyPair can produce (SM2 excluded, as above).
 DATA_KEY_PAIR_SPECS: frozenset[str] = frozenset(

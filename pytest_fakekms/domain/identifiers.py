@@ -80,14 +80,18 @@ def random_uuid() -> str:
     ``str(uuid.uuid4())`` costs a system call and a ``UUID`` object (about 0.7 µs against
     3 µs per id; formatting a 128-bit integer instead of ``bytes.hex`` took 1.4 µs).
     """
-    h = _random_bits(128).to_bytes(16, "little").hex()  # Random.randbytes, without its frame
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+    # Random.randbytes, without its frame
+    return _uuid4_text(_random_bits(128).to_bytes(16, "little").hex())
 
 
 def derived_uuid(text: str) -> str:
     """A version-4-shaped UUID that is a function of ``text``: an id the fake answers
     consistently without storing it (a CloudTrail event id, from its request id)."""
-    h = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return _uuid4_text(hashlib.blake2b(text.encode(), digest_size=16).hexdigest())
+
+
+def _uuid4_text(h: str) -> str:
+    """32 hex digits as a version-4 UUID's text: the version digit and variant set."""
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 

@@ -177,3 +177,9 @@ def test_importing_the_package_does_not_import_cryptography() -> None:
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_post_quantum_specs_are_supported_key_specs() -> None:
+    """The table of post-quantum key classes names only specs CreateKey accepts."""
+    assert specs.POST_QUANTUM_SPECS <= specs.SUPPORTED_KEY_SPECS
+    assert "ML_KEM_512" not in specs.POST_QUANTUM_SPECS

@@ -17,7 +17,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import ACCOUNT, REGION
+from conftest import ACCOUNT, REGION, allow, policy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -92,14 +92,7 @@ def test_patterns_that_used_to_backtrack_for_ever_answer(pattern: str) -> None:
 
 
 def _policy(statement: dict[str, Any]) -> str:
-    admin = {
-        "Sid": "Admin",
-        "Effect": "Allow",
-        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-        "Action": "kms:*",
-        "Resource": "*",
-    }
-    return json.dumps({"Version": "2012-10-17", "Statement": [admin, statement]})
+    return policy(allow({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, Sid="Admin"), statement)
 
 
 @pytest.mark.parametrize(

@@ -19,9 +19,11 @@ import pytest
 from conftest import ACCOUNT, REGION, error_of, recorded
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from pytest_fakekms import FakeKMS, KeyState
+from pytest_fakekms.crypto import ecdsa_pool
 from pytest_fakekms.crypto.wrapping import ALGORITHMS, wrap_key_material
 from pytest_fakekms.operations import key_import
 from pytest_fakekms.persistence import dump_state, load_state
@@ -298,6 +300,11 @@ def test_imported_ecc_keys_sign_with_the_imported_private_key(kms: Any, key_spec
     signature = kms.sign(KeyId=key_id, Message=b"m", SigningAlgorithm=algorithm)["Signature"]
     digest = {"256": hashes.SHA256(), "384": hashes.SHA384(), "512": hashes.SHA512()}
     private_key.public_key().verify(signature, b"m", ec.ECDSA(digest[algorithm[-3:]]))
+    # Material a test brings never signs with the nonce pool (crypto/ecdsa_pool.py), whose
+    # nonces everyone knows: a pooled signature would give the imported private key away.
+    entries, width, count = ecdsa_pool._pool()[key_spec]
+    pooled = {entries[i * width : (i + 1) * width] for i in range(count)}
+    assert decode_dss_signature(signature)[0].to_bytes(width, "big") not in pooled
     kms.delete_imported_key_material(KeyId=key_id)
     deleted = kms.describe_key(KeyId=key_id)["KeyMetadata"]
     expected = _oracle(test, "describe-key-after-deleted-import")["KeyMetadata"]

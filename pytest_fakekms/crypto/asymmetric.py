@@ -14,9 +14,11 @@ from GetPublicKey (DER SubjectPublicKeyInfo) can check it with any library:
   that is what signatures from AWS verify with (the aws-validated LocalStack test
   behind snapshot ``test_verify_salt_length[*]`` verifies AWS's signatures with
   ``salt_length`` = digest size). PKCS#1 v1.5 and ECDSA (DER-encoded signature)
-  are the textbook schemes. Ed25519 keys sign with pure Ed25519
-  (ED25519_SHA_512) or Ed25519ph (ED25519_PH_SHA_512, see ``_ed25519ph.py``);
-  ML-DSA keys sign with pure ML-DSA and an empty context.
+  are the textbook schemes; ECC keys the fake made sign with nonces made ahead of
+  time (``ecdsa_pool.py``: valid ECDSA signatures, without the cost of the nonce).
+  Ed25519 keys sign with pure Ed25519 (ED25519_SHA_512) or Ed25519ph
+  (ED25519_PH_SHA_512, see ``_ed25519ph.py``); ML-DSA keys sign with pure ML-DSA and
+  an empty context.
 * MessageType RAW hashes the message as part of the algorithm; DIGEST takes the
   hash as given and must have the algorithm's digest length, else AWS's
   ``ValidationException`` ``Digest is invalid length for algorithm <alg>.``
@@ -39,6 +41,8 @@ rejection, which ``cryptography`` implements as FIPS 203 specifies).
 from __future__ import annotations
 
 import functools
+import hashlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -46,7 +50,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
-from pytest_fakekms.crypto import _ed25519ph
+from pytest_fakekms.crypto import _ed25519ph, ecdsa_pool
 from pytest_fakekms.crypto.material import generate_private_key
 from pytest_fakekms.crypto.specs import (
     DATA_KEY_PAIR_SPECS,
@@ -75,6 +79,12 @@ _HASHES_BY_BYTES: dict[int, type[hashes.HashAlgorithm]] = {
     32: hashes.SHA256,
     48: hashes.SHA384,
     64: hashes.SHA512,
+}
+#: The same hashes from hashlib, for signatures made with ``ecdsa_pool``.
+_HASHLIB_BY_BYTES: dict[int, Callable[[bytes], Any]] = {
+    32: hashlib.sha256,
+    48: hashlib.sha384,
+    64: hashlib.sha512,
 }
 
 
@@ -150,6 +160,15 @@ def sign(material: Material, message: bytes, message_type: str, algorithm: str) 
         hash_algorithm = _signature_hash(message_type, algorithm)
         return key.sign(message, _rsa_padding(algorithm), hash_algorithm)
     if isinstance(key, ec.EllipticCurvePrivateKey):
+        if material.generated:  # see ecdsa_pool.py: a nonce made ahead of time
+            digest = (
+                message
+                if message_type == "DIGEST"
+                else _HASHLIB_BY_BYTES[DIGEST_BYTES[algorithm]](message).digest()
+            )
+            signature = ecdsa_pool.sign(material.key_spec, material.private_value, digest)
+            if signature is not None:
+                return signature
         return key.sign(message, _ecdsa(message_type, algorithm))
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return _sign_ed25519(key, message, algorithm)

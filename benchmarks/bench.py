@@ -1445,6 +1445,17 @@ def render(
     return "\n".join(out)
 
 
+def nonce_pool_note() -> str:
+    """Whether the fake's Sign batches stayed within the ECDSA nonce pool of the process
+    (crypto/ecdsa_pool.py): past it, a Sign pays for a nonce made by cryptography."""
+    from pytest_fakekms.crypto import ecdsa_pool
+
+    used = ecdsa_pool._next.get("ECC_NIST_P256", 0)
+    count = dict(ecdsa_pool.POOL_LAYOUT)["ECC_NIST_P256"]
+    verdict = "all within it" if used < count else "**used up**: later Signs made their own nonces"
+    return f"_ECDSA P-256 nonces from the pool used by the run: {used:,} of {count:,} ({verdict})._"
+
+
 # --- main -----------------------------------------------------------------------------------
 
 
@@ -1484,6 +1495,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             progress(f"operations: pass {number} of {args.passes}")
         passes.append(run_cases(backends, settings))
     cases = pool_passes(passes) if args.passes > 1 else passes[0]
+    nonces = nonce_pool_note()
     fixture = run_fixture_cycle(settings)
     scaling, seed_rate, listing = run_scaling(settings, floor, floor_backend, make_client())
     pytest_results = run_pytest_measurements(settings)
@@ -1501,6 +1513,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed_rate,
         listing,
     )
+    report += f"\n{nonces}\n"
     args.output.write_text(report, encoding="utf-8")
     print(report)
     progress(f"done in {time.perf_counter() - started:.0f} s; wrote {args.output}")

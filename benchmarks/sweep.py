@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import botocore
+import botocore.session
 from botocore.awsrequest import AWSResponse
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -167,6 +168,23 @@ def _ecdh() -> Call:
     return work
 
 
+def _ml_kem_key() -> Any:
+    from cryptography.hazmat.primitives.asymmetric import mlkem  # cryptography >= 48
+
+    return mlkem.MLKEM768PrivateKey.generate()
+
+
+def _ml_kem_encapsulate() -> Call:
+    public = _ml_kem_key().public_key()
+    return lambda: public.encapsulate()
+
+
+def _ml_kem_decapsulate() -> Call:
+    key = _ml_kem_key()
+    _, ciphertext = key.public_key().encapsulate()
+    return lambda: key.decapsulate(ciphertext)
+
+
 @dataclasses.dataclass(frozen=True)
 class Crypto:
     """The cryptography an operation's answer cannot skip."""
@@ -230,6 +248,24 @@ def _verify_mac(client: Client, key_id: str) -> Call:
 def _derive(client: Client, key_id: str) -> Call:
     return lambda: client.derive_shared_secret(
         KeyId=key_id, KeyAgreementAlgorithm="ECDH", PublicKey=_PEER_PUBLIC_KEY
+    )
+
+
+def _last_usage(client: Client, key_id: str) -> Call:
+    client.encrypt(KeyId=key_id, Plaintext=PLAINTEXT)  # so that the key has a last usage
+    return lambda: client.get_key_last_usage(KeyId=key_id)
+
+
+def _encapsulate(client: Client, key_id: str) -> Call:
+    return lambda: client.encapsulate(KeyId=key_id, EncapsulationAlgorithm="ML_KEM")
+
+
+def _decapsulate(client: Client, key_id: str) -> Call:
+    blob = client.encapsulate(KeyId=key_id, EncapsulationAlgorithm="ML_KEM")[
+        "SharedSecretCiphertextBlob"
+    ]
+    return lambda: client.decapsulate(
+        KeyId=key_id, SharedSecretCiphertextBlob=blob, EncapsulationAlgorithm="ML_KEM"
     )
 
 
@@ -361,6 +397,20 @@ class Case:
 
 
 SIGN_P256 = ("ECC_NIST_P256", "SIGN_VERIFY")
+ML_KEM_768 = ("ML_KEM_768", "ENCAPSULATE_DECAPSULATE")
+
+
+def _has_ml_kem() -> bool:
+    """Whether botocore's model has Encapsulate (1.44 on) and cryptography has ML-KEM (48)."""
+    operations = botocore.session.get_session().get_service_model("kms").operation_names
+    try:
+        from cryptography.hazmat.primitives.asymmetric import mlkem  # noqa: F401
+    except ImportError:
+        return False
+    return "Encapsulate" in operations
+
+
+HAS_ML_KEM = _has_ml_kem()
 DATA_KEY_WORK = "32 random bytes, AES-256-GCM seal of them"
 KEY_PAIR_WORK = "a P-256 key pair, both halves to DER, AES-256-GCM seal of the private half"
 HMAC = ("HMAC_256", "GENERATE_VERIFY_MAC")
@@ -487,6 +537,23 @@ CASES: tuple[Case, ...] = (
             "DeriveSharedSecret", "load the peer's DER public key, one ECDH P-256", _ecdh
         ),
     ),
+    Case("GetKeyLastUsage", _symmetric(_last_usage)),
+    *(
+        ()
+        if not HAS_ML_KEM
+        else (
+            Case(
+                "Encapsulate (ML_KEM_768)",
+                _of_spec(*ML_KEM_768, _encapsulate),
+                crypto=Crypto("Encapsulate", "one ML-KEM-768 encapsulation", _ml_kem_encapsulate),
+            ),
+            Case(
+                "Decapsulate (ML_KEM_768)",
+                _of_spec(*ML_KEM_768, _decapsulate),
+                crypto=Crypto("Decapsulate", "one ML-KEM-768 decapsulation", _ml_kem_decapsulate),
+            ),
+        )
+    ),
     Case("CreateGrant + RevokeGrant", _symmetric(_grant_revoke), 2),
     Case("CreateGrant + RetireGrant (by token)", _symmetric(_grant_retire), 2),
     Case("ListGrants (1 grant)", _symmetric(_list_grants)),
@@ -513,6 +580,14 @@ CASES: tuple[Case, ...] = (
 NOT_TIMED = {
     "GetParametersForImport": "each call takes a fresh RSA wrapping key from the pool; "
     "batches would use it up and time RSA key generation instead",
+    **(
+        {}
+        if HAS_ML_KEM
+        else {
+            "Encapsulate, Decapsulate": f"botocore {botocore.__version__} has no such "
+            "operations (they came with 1.44), or cryptography has no ML-KEM (48)"
+        }
+    ),
 }
 
 

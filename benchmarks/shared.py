@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -25,6 +27,30 @@ MESSAGE = secrets.token_bytes(1024)
 def make_client(**config: Any) -> Any:
     """A boto3 KMS client in :data:`REGION`; ``config`` goes to botocore's ``Config``."""
     return boto3.client("kms", region_name=REGION, config=Config(**config) if config else None)
+
+
+def p256_signer() -> Callable[[bytes], bytes]:
+    """An ECDSA P-256 signer with one nonce made beforehand (k⁻¹ and r, as the fake's
+    pool holds them, crypto/ecdsa_pool.py): SHA-256 of the message, two multiplications
+    modulo n and the DER encoding, the least a correct signature costs once its nonce is
+    made. For the columns that do a call's unavoidable work; the nonce repeats, which
+    only a real signer must never do."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    from pytest_fakekms.crypto.ecdsa_pool import CURVE_ORDERS
+
+    n = CURVE_ORDERS["ECC_NIST_P256"]
+    k = secrets.randbelow(n - 1) + 1
+    r = ec.derive_private_key(k, ec.SECP256R1()).public_key().public_numbers().x % n
+    d = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
+    k_inverse = pow(k, -1, n)
+
+    def sign(message: bytes) -> bytes:
+        z = int.from_bytes(hashlib.sha256(message).digest(), "big")
+        return encode_dss_signature(r, k_inverse * (z + r * d) % n)
+
+    return sign
 
 
 def small_policy(policy_id: str) -> str:

@@ -32,19 +32,18 @@ def nonce_point_x(key_spec: str, index: int) -> int:
     n = CURVE_ORDERS[key_spec]
     k = pow(_inverse_nonce(key_spec, index), -1, n)
     point = ec.derive_private_key(k, EC_CURVES[key_spec]).public_key().public_numbers()
-    return point.x % n
+    r = point.x % n
+    if r == 0:  # probability about 2**-256; the layout has no way to skip an entry
+        raise SystemExit(f"{key_spec} entry {index} has r = 0: change the label")
+    return r
 
 
 def main() -> None:
-    parts: list[bytes] = []
-    for key_spec, count in POOL_LAYOUT:
-        width = entry_width(key_spec)
-        for index in range(count):
-            r = nonce_point_x(key_spec, index)
-            if r == 0:  # probability about 2**-256; the layout has no way to skip it
-                raise SystemExit(f"{key_spec} entry {index} has r = 0: change the label")
-            parts.append(r.to_bytes(width, "big"))
-    data = b"".join(parts)
+    data = b"".join(
+        nonce_point_x(key_spec, index).to_bytes(entry_width(key_spec), "big")
+        for key_spec, count in POOL_LAYOUT
+        for index in range(count)
+    )
     parse_pool(data)  # the layout reads back
     TARGET.write_bytes(data)
     print(f"wrote {len(data):,} bytes to {TARGET}")

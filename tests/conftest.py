@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+import select
+import signal
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +55,33 @@ def kms_client(region: str = REGION, **config: Any) -> Any:
         aws_secret_access_key="secret",
         config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, **config),
     )
+
+
+def in_forked_child(work: Callable[[], bytes], timeout: float = 30) -> bytes:
+    """What ``work()`` returns when run in a child made by ``os.fork`` (as
+    multiprocessing's default start method on Linux makes them). The child answers
+    through a pipe; one that fails fails the test, and one that hangs (a lock another
+    thread held at the fork) is killed after ``timeout`` seconds rather than hang the run.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        status = 1
+        try:
+            os.write(write_end, work())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    answered, _, _ = select.select([read_end], [], [], timeout)
+    if not answered:  # pragma: no cover - reported below
+        os.kill(pid, signal.SIGKILL)
+    with os.fdopen(read_end, "rb") as pipe:
+        output = pipe.read() if answered else b""
+    _, status = os.waitpid(pid, 0)
+    assert answered, f"the forked child did not answer within {timeout} s"
+    assert os.waitstatus_to_exitcode(status) == 0, "the forked child failed"
+    return output
 
 
 def state_of(fake: Any) -> dict[str, Any]:

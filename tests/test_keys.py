@@ -8,12 +8,10 @@ import itertools
 import json
 import os
 import re
-import select
-import signal
 from typing import Any
 
 import pytest
-from conftest import ACCOUNT, REGION, error_of, recorded
+from conftest import ACCOUNT, REGION, error_of, in_forked_child, recorded
 
 from pytest_fakekms import FakeKMS, KeyState
 
@@ -601,27 +599,8 @@ def test_a_forked_process_draws_its_own_key_ids(kms: Any) -> None:
     hand out the parent's next ids. Before 2026-11-27 it did: the parent's and the
     child's next CreateKey answered the same KeyId."""
     kms.create_key()  # the generator is in use before the fork
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child reports through the pipe
-        status = 1
-        try:
-            child_id = kms.create_key()["KeyMetadata"]["KeyId"]
-            os.write(write_end, child_id.encode())
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    # A child that hangs (a lock another thread held at the fork) must not hang the run.
-    answered, _, _ = select.select([read_end], [], [], 30)
-    if not answered:  # pragma: no cover - reported below
-        os.kill(pid, signal.SIGKILL)
-    with os.fdopen(read_end, "rb") as pipe:
-        child_id = pipe.read().decode() if answered else ""
-    _, status = os.waitpid(pid, 0)
-    assert answered, "the forked child did not answer within 30 s"
+    child_id = in_forked_child(lambda: kms.create_key()["KeyMetadata"]["KeyId"].encode()).decode()
     parent_id = kms.create_key()["KeyMetadata"]["KeyId"]
-    assert os.waitstatus_to_exitcode(status) == 0
     assert re.fullmatch(
         r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", child_id
     )

@@ -17,12 +17,10 @@ import hashlib
 import importlib.resources
 import json
 import os
-import select
-import signal
 from typing import Any
 
 import pytest
-from conftest import kms_client
+from conftest import in_forked_child, kms_client
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature
@@ -183,25 +181,7 @@ def test_a_forked_child_does_not_sign_with_its_parents_next_nonce(kms: Any) -> N
     signs with cryptography instead. Without the fork hook, this test fails."""
     key_id, public = _signing_key(kms, "ECC_NIST_P256")
     _sign(kms, key_id, "ECC_NIST_P256", b"before the fork")
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child reports through the pipe
-        status = 1
-        try:
-            os.write(write_end, _sign(kms, key_id, "ECC_NIST_P256", b"m"))
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    # A child that hangs (a lock another thread held at the fork) must not hang the run.
-    answered, _, _ = select.select([read_end], [], [], 30)
-    if not answered:  # pragma: no cover - reported below
-        os.kill(pid, signal.SIGKILL)
-    with os.fdopen(read_end, "rb") as pipe:
-        child_signature = pipe.read() if answered else b""
-    _, status = os.waitpid(pid, 0)
-    assert answered, "the forked child did not answer within 30 s"
-    assert os.waitstatus_to_exitcode(status) == 0
+    child_signature = in_forked_child(lambda: _sign(kms, key_id, "ECC_NIST_P256", b"m"))
     parent_signature = _sign(kms, key_id, "ECC_NIST_P256", b"m")
     public.verify(child_signature, b"m", ec.ECDSA(hashes.SHA256()))
     assert child_signature != parent_signature

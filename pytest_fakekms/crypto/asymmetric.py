@@ -190,6 +190,8 @@ def _sign(material: Material, message: bytes, message_type: str, algorithm: str)
 #: key, which a material never changes, and on those four alone, so the answer is the
 #: one the cryptography would give: an ECDSA P-256 verification costs about 130 µs in
 #: a loop, the look-up about 1 µs (hashing the message). Materials hash by identity.
+#: One table per process, shared by its fakes: at most 256 messages of at most 4 KiB
+#: (about 1 MB at worst), and the materials they name stay alive until emptied.
 _SIGNED: dict[tuple[Material, str, str, bytes], bytes] = {}
 _SIGNED_LIMIT = 256
 

@@ -80,11 +80,9 @@ _HASHES_BY_BYTES: dict[int, type[hashes.HashAlgorithm]] = {
     48: hashes.SHA384,
     64: hashes.SHA512,
 }
-#: The same hashes from hashlib, for signatures made with ``ecdsa_pool``.
+#: The same hashes from hashlib (by their names), for signatures made with ``ecdsa_pool``.
 _HASHLIB_BY_BYTES: dict[int, Callable[[bytes], Any]] = {
-    32: hashlib.sha256,
-    48: hashlib.sha384,
-    64: hashlib.sha512,
+    size: getattr(hashlib, hash_class().name) for size, hash_class in _HASHES_BY_BYTES.items()
 }
 
 

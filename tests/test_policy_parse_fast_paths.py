@@ -16,6 +16,7 @@ character, cut short, extended or laid out differently, after the earlier ones.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import random
 import sys
@@ -271,6 +272,25 @@ def test_fast_path_document_value_is_the_json_value() -> None:
     assert list(doc.value) == ["Version", "Id", "Statement"]
     single = json.dumps({"Statement": STATEMENTS[0]})
     assert document._parse_fast(single).value == json.loads(single)
+
+
+def test_fast_path_document_has_every_field_init_sets() -> None:
+    """``PolicyDocument._of`` (the fast path's constructor) sets the instance dictionary
+    at once: the same fields as ``__init__`` sets, in the same order, with memo tables of its
+    own (the lockout decisions and principal verdicts of one document are not another's)."""
+    text = render_aws(condition_policy())
+    fast_doc, exact_doc = document._parse_fast(text), parse_policy_exact(text)
+    assert list(vars(fast_doc)) == list(vars(exact_doc))
+    assert set(vars(fast_doc)) == {f.name for f in dataclasses.fields(document.PolicyDocument)}
+    assert fast_doc == exact_doc
+    assert (fast_doc.principal_items, fast_doc.has_conditions) == (
+        exact_doc.principal_items,
+        exact_doc.has_conditions,
+    )
+    other = document._parse_fast(text.replace('"Version"', ' "Version"', 1))
+    assert other.lockout_decisions is not fast_doc.lockout_decisions
+    assert other.principals_valid_in is not fast_doc.principals_valid_in
+    assert (fast_doc.lockout_decisions, fast_doc.principals_valid_in) == ({}, set())
 
 
 def nested(depth: int) -> str:
@@ -789,7 +809,8 @@ def test_policies_repeating_seen_statements_parse_as_the_exact_parser_says(
         document._forget_statements()
         if duplicate:  # some statements with a duplicate key: never reused
             trees = [
-                duplicate_somewhere(tree, rng) if rng.random() < 0.4 else tree for tree in trees
+                cast("Obj", duplicate_somewhere(tree, rng)) if rng.random() < 0.4 else tree
+                for tree in trees
             ]
         sources = [dump(tree, rng) for tree in trees]
         result = agree_after(statement_policy(sources, rng))

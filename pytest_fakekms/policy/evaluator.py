@@ -22,6 +22,7 @@ would not be allowed (kms-facts §0 row 15).
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -130,7 +131,8 @@ def statement_applies(statement: Statement, ctx: RequestContext) -> bool:
     """Whether ``statement`` covers the request and all its conditions hold."""
     if not statement.matchers.covers(ctx.caller, ctx.action, ctx.resource):
         return False
-    return all(condition.holds(ctx.lookup) for condition in statement.condition)
+    conditions = statement.condition
+    return not conditions or all(condition.holds(ctx.lookup) for condition in conditions)
 
 
 def allows(doc: PolicyDocument, ctx: RequestContext) -> bool:
@@ -176,5 +178,13 @@ def _lockout_allows(
             caller_arn, "kms:PutKeyPolicy", key_arn, region=region, bypass=False, now=now
         )
     else:  # no condition reads a key: the request context needs none of them
-        ctx = RequestContext(caller_arn, "kms:PutKeyPolicy", key_arn)
+        ctx = _unconditioned_context(caller_arn, key_arn)
     return allows(doc, ctx)
+
+
+@functools.lru_cache(maxsize=256)
+def _unconditioned_context(caller_arn: str, key_arn: str) -> RequestContext:
+    """The lockout check's request for a document without conditions: a function of the
+    caller and the key alone, and immutable, so kept for the last few pairs (building one
+    costs about as much as evaluating a two-statement document with it)."""
+    return RequestContext(caller_arn, "kms:PutKeyPolicy", key_arn)

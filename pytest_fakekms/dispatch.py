@@ -75,7 +75,12 @@ class Dispatcher:
             if implementation is None:
                 raise errors.not_implemented(operation)
             with state.backend.lock:
-                result = implementation(ctx, params)
+                try:
+                    result = implementation(ctx, params)
+                except BaseException:
+                    if ctx.bare:  # material made by a first use: a failed request keeps none
+                        ctx.forget_new_material()
+                    raise
             if type(result) is ReusedResult:  # encoded once, answered many times
                 body = result.body
                 if body is None:

@@ -95,6 +95,11 @@ class Context:
     # The keys a cryptographic operation used (ReEncrypt: both); the dispatcher records
     # the use on them once the request has succeeded (GetKeyLastUsage).
     used: tuple[KeyRecord, ...] | None = None
+    # The keys the request resolved while they had no material. A key's first material is
+    # made on its first cryptographic use; should the request fail after making it, the
+    # dispatcher takes it back (:meth:`forget_new_material`), as a failed request, DryRun
+    # included, changes no state.
+    bare: tuple[KeyRecord, ...] = ()
 
     @property
     def now(self) -> Any:
@@ -106,6 +111,12 @@ class Context:
         if, the request succeeds (GetKeyLastUsage: "the last successful cryptographic
         operation"). Call it once, with every key the operation used."""
         self.used = records
+
+    def forget_new_material(self) -> None:
+        """Undo what the failed request's first uses made: the keys in :attr:`bare` have no
+        material again (call it with the backend lock held, as the request ran)."""
+        for record in self.bare:
+            record.materials = ()
 
     def key(self, params: Params, member: str = "KeyId", *, check_state: bool = True) -> KeyRecord:
         """Resolve ``params[member]`` to a key, with AWS's errors, and apply the key-state table."""
@@ -119,6 +130,8 @@ class Context:
         record = self.state.backend.find(ref)
         if self.key_id is None:
             self.key_id = record.key_id
+        if not record.materials:
+            self.bare += (record,)
         if check_state:
             check_key_state(self.operation, record.arn, record.state)
         return record

@@ -128,7 +128,8 @@ def checked_out(label: str, spec: str | None) -> Iterator[Side]:
     """The tree of ``spec``: this checkout (None), a directory, or a revision in a
     temporary worktree that is removed afterwards."""
     if spec is None:
-        yield Side(label, "working tree", REPOSITORY, f"{_git('rev-parse', '--short', 'HEAD')}+")
+        dirty = " with changes" if _git("status", "--porcelain", "--untracked-files=no") else ""
+        yield Side(label, "working tree", REPOSITORY, _git("rev-parse", "--short", "HEAD") + dirty)
         return
     path = Path(spec)
     if (path / PACKAGE).is_dir():

@@ -596,9 +596,11 @@ def pool_passes(passes: list[list[CaseResult]]) -> list[CaseResult]:
     return pooled
 
 
-def run_cases(backends: list[Backend], settings: Settings) -> list[CaseResult]:
+def run_cases(
+    backends: list[Backend], settings: Settings, cases: Sequence[Case] = CASES
+) -> list[CaseResult]:
     results: list[CaseResult] = []
-    for case in CASES:
+    for case in cases:
         columns: dict[str, Callable[[], float]] = {}
         batch: dict[str, int] = {}
         skipped: dict[str, str] = {}

@@ -33,14 +33,13 @@ import argparse
 import contextlib
 import dataclasses
 import datetime as dt
-import functools
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -73,10 +72,11 @@ class Comparison:
 
 
 def worker(rounds: int, prefixes: Sequence[str]) -> dict[str, object]:
-    """Time the selected cases of ``bench.py``, fake against floor, in this interpreter."""
+    """Time the selected cases of ``bench.py``, fake against floor, in this interpreter:
+    ``bench.run_cases`` with the floor and fake columns only, ``rounds`` rounds."""
     import bench
     import shared
-    from timing import calibrate, interleave, paired_ratio, timed_batch
+    from timing import paired_ratio
 
     import pytest_fakekms
 
@@ -87,16 +87,13 @@ def worker(rounds: int, prefixes: Sequence[str]) -> dict[str, object]:
         bench.Backend("floor", floor_client, contextlib.nullcontext),
         bench.Backend("fake", shared.make_client(), pytest_fakekms.FakeKMS),
     ]
-    ratios: dict[str, float] = {}
-    for case in selected(bench.CASES, prefixes):
-        columns: dict[str, Callable[[], float]] = {}
-        for backend in backends:
-            prepare = functools.partial(case.prepare, backend.client)
-            settings = bench.FULL
-            n = calibrate(backend.activate, prepare, settings.batch_seconds, settings.max_batch)
-            columns[backend.name] = functools.partial(timed_batch, backend.activate, prepare, n)
-        series = interleave(columns, rounds)
-        ratios[case.name] = paired_ratio(series["fake"], series["floor"])
+    settings = dataclasses.replace(bench.FULL, rounds=rounds)
+    results = bench.run_cases(backends, settings, selected(bench.CASES, prefixes))
+    ratios = {
+        result.case.name: paired_ratio(result.series["fake"], result.series["floor"])
+        for result in results
+        if result.series
+    }
     return {"package": str(Path(pytest_fakekms.__file__).resolve().parent), "ratios": ratios}
 
 

@@ -173,3 +173,42 @@ def test_a_failed_reencrypt_keeps_no_material_on_its_destination(
         kms.re_encrypt(CiphertextBlob=blob, DestinationKeyId=destination, DryRun=True)
     assert state_of(fake_kms) == before
     assert fake_kms._find(destination).materials == ()
+
+
+def test_a_failed_first_use_gives_its_rsa_key_back_to_the_pool(
+    fake_kms: FakeKMS, kms: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RSA keys come from a pool made ahead of time (crypto/rsa_pool.py), one per key in a
+    process. The key a failed first use made was never seen outside the fake, so it goes
+    back: the next RSA_2048 key to need material gets it, and failures do not use the pool
+    up (each would otherwise cost a generated key, 50-130 ms, once the pool is empty)."""
+    from pytest_fakekms.crypto import rsa_pool
+
+    monkeypatch.setattr(rsa_pool, "_returned", {})  # none given back by earlier tests
+    failing = kms.create_key(**RSA_SIGN)["KeyMetadata"]["KeyId"]
+    position = rsa_pool._next.get(2048, 0)
+    for _ in range(3):
+        with pytest.raises(kms.exceptions.DryRunOperationException):
+            kms.sign(
+                KeyId=failing, Message=b"m", SigningAlgorithm="RSASSA_PSS_SHA_256", DryRun=True
+            )
+    assert rsa_pool._next.get(2048, 0) == position + 1  # one pool key, taken and given back
+    first = kms.create_key(**RSA_SIGN)["KeyMetadata"]["KeyId"]
+    second = kms.create_key(**RSA_SIGN)["KeyMetadata"]["KeyId"]
+    public = {kms.get_public_key(KeyId=key)["PublicKey"] for key in (first, second, failing)}
+    assert len(public) == 3  # still no two keys share material
+    assert rsa_pool._next.get(2048, 0) == position + 3
+
+
+def test_imported_material_is_never_given_to_the_pool() -> None:
+    """Only material the fake made goes back: a key given to the fake (imported, or read
+    from a saved state) must never be handed out to another key."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from pytest_fakekms.crypto import rsa_pool
+    from pytest_fakekms.crypto.material import Material, discard_unseen
+
+    given = rsa.generate_private_key(65537, 2048)
+    before = {bits: list(keys) for bits, keys in rsa_pool._returned.items()}
+    discard_unseen(Material("RSA_2048", 1, "0" * 64, private_key=given, generated=False))
+    assert {bits: list(keys) for bits, keys in rsa_pool._returned.items()} == before

@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_der_private_key,
 )
 
-from pytest_fakekms.crypto.rsa_pool import claim, new_rsa_key
+from pytest_fakekms.crypto.rsa_pool import claim, give_back, new_rsa_key
 from pytest_fakekms.crypto.specs import (
     ALL_KEY_SPECS,
     MAC,
@@ -117,6 +117,13 @@ def new_material(key_spec: str, version: int = 1, *, material_id: str | None = N
         return Material(key_spec, version, material_id, secret=secret)
     private_key = generate_private_key(key_spec)
     return Material(key_spec, version, material_id, private_key=private_key, generated=True)
+
+
+def discard_unseen(material: Material) -> None:
+    """Forget ``material``, made by :func:`new_material` and never seen outside the fake
+    (a failed first use): an RSA key goes back to the pool (``rsa_pool.give_back``)."""
+    if material.generated and isinstance(material.private_key, rsa.RSAPrivateKey):
+        give_back(material.private_key)
 
 
 def generate_private_key(key_spec: str) -> PrivateKeyTypes:

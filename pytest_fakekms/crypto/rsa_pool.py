@@ -5,8 +5,9 @@ RSA_2048 and 0.1-1 s for RSA_3072 or RSA_4096 on the project's 2-core machine
 (issue #8, 2026-11-27), against well under a millisecond for everything else a
 call costs. Every RSA key the fake makes (a KMS key's material, a data key pair,
 a GetParametersForImport wrapping key) comes from :func:`new_rsa_key`, which
-first takes the next unused entry of a pool shipped with the package, and only
-generates a key once the pool of that size is used up.
+first takes a key given back by a failed first use (:func:`give_back`), then the
+next unused entry of a pool shipped with the package, and only generates a key
+once the pool of that size is used up.
 
 The pool (``rsa_pool.bin``, written by ``scripts/make_rsa_pool.py``) holds the
 two primes of each key; the private key is rebuilt from them in 0.3-0.6 ms, and the
@@ -41,12 +42,16 @@ POOL_FILE = "rsa_pool.bin"
 _lock = threading.Lock()
 _next: dict[int, int] = {}  # the pool position to try next, per key size
 _claimed: set[int] = set()  # moduli of keys this process was given from outside
+_returned: dict[int, list[rsa.RSAPrivateKey]] = {}  # given back unseen, per key size
 
 
 def new_rsa_key(bits: int) -> rsa.RSAPrivateKey:
     """An RSA private key of ``bits`` with e = 65537 that this process has not seen."""
     entries = _pool().get(bits, ())
     with _lock:
+        returned = _returned.get(bits)
+        if returned:
+            return returned.pop()
         position = _next.get(bits, 0)
         while position < len(entries):
             p, q = entries[position]
@@ -56,6 +61,15 @@ def new_rsa_key(bits: int) -> rsa.RSAPrivateKey:
                 return _private_key(p, q)
         _next[bits] = position
     return rsa.generate_private_key(PUBLIC_EXPONENT, bits)
+
+
+def give_back(key: rsa.RSAPrivateKey) -> None:
+    """Take back a key :func:`new_rsa_key` made that nothing outside the fake has seen:
+    the first material of a key whose first use failed (a failed request changes no
+    state, so the key gets new material at its next use). The next request for a key
+    of its size gets it, so failures do not use up the pool."""
+    with _lock:
+        _returned.setdefault(key.key_size, []).append(key)
 
 
 def claim(key: rsa.RSAPrivateKey) -> None:

@@ -114,8 +114,16 @@ class Context:
 
     def forget_new_material(self) -> None:
         """Undo what the failed request's first uses made: the keys in :attr:`bare` have no
-        material again (call it with the backend lock held, as the request ran)."""
+        material again (call it with the backend lock held, as the request ran). The
+        request failed, so nothing outside the fake saw that material: RSA keys go back
+        to the process's pool instead of using it up."""
         for record in self.bare:
+            if record.materials:
+                # Only a key that made material: cryptography is loaded by then.
+                from pytest_fakekms.crypto.material import discard_unseen
+
+                for material in record.materials:
+                    discard_unseen(material)
             record.materials = ()
 
     def key(self, params: Params, member: str = "KeyId", *, check_state: bool = True) -> KeyRecord:

@@ -734,59 +734,22 @@ class _Member:
 
 
 class _Structure(_Node):
-    __slots__ = ("by_name", "members", "names", "required")
+    __slots__ = ("members", "names")
 
     def __init__(self) -> None:
         super().__init__()
         self.members: tuple[_Member, ...] = ()
         self.names: frozenset[str] = frozenset()
-        self.by_name: dict[str, _Member] = {}
-        self.required: frozenset[str] = frozenset()
 
     def fill(self, members: Iterable[_Member]) -> None:
         """Set the members (after construction, so recursive shapes can refer to it)."""
         self.members = tuple(members)
         self.names = frozenset(member.name for member in self.members)
-        self.by_name = {member.name: member for member in self.members}
-        self.required = frozenset(member.name for member in self.members if member.required)
         self.hidden = any(member.node.hidden for member in self.members)
 
     def run(self, value: Any, path: str, errors: Errors) -> Any:
-        """Check what was sent, member by member in the order it came.
-
-        A request names few of its shape's members (CreateKey's has 13; a bare CreateKey
-        names none), so this visits the members sent rather than every member the shape
-        has. It is exact for a valid value. AWS reports problems in the model's member
-        order, so when any member is refused, the value is checked again by
-        :meth:`run_in_model_order`, which decides the errors and the exception.
-        """
         if type(value) is not dict:
             raise _serialization(_EXPECTED_STRUCTURE)
-        seen = len(errors)
-        decoded: dict[str, Any] = {}
-        by_name = self.by_name
-        try:
-            for name, item in value.items():
-                member = by_name.get(name)
-                if member is None:  # unknown members are ignored by AWS: passed through
-                    decoded[name] = item
-                elif item is not None:  # a null member is an absent one
-                    member_path = f"{path}.{member.camel}" if path else member.camel
-                    decoded[name] = member.node.run(item, member_path, errors)
-                elif member.required:
-                    errors.append("")  # refused: the ordered pass words it
-            if not value.keys() >= self.required:
-                errors.append("")
-        except KMSError:
-            del errors[seen:]
-            return self.run_in_model_order(value, path, errors)
-        if len(errors) != seen:
-            del errors[seen:]
-            return self.run_in_model_order(value, path, errors)
-        return decoded
-
-    def run_in_model_order(self, value: dict[str, Any], path: str, errors: Errors) -> Any:
-        """:meth:`run` member by member in the model's order, as AWS reports problems."""
         decoded: dict[str, Any] = {}
         for member in self.members:
             item = value.get(member.name)

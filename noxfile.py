@@ -33,8 +33,11 @@ def lint(session: nox.Session) -> None:
 #: in timing.py once broke profile_fake.py unnoticed).
 BENCHMARK_SCRIPTS = [
     f"benchmarks/{name}.py"
-    for name in ("bench", "compare", "sweep", "state_scaling", "timing", "shared", "profile_fake")
-]
+    for name in (
+        "bench", "compare", "instructions", "sweep", "state_scaling", "timing", "shared",
+        "profile_fake",
+    )
+]  # fmt: skip
 
 
 @nox.session

@@ -1,0 +1,255 @@
+"""What the fake adds to a call, counted rather than timed: bytecodes and instructions.
+
+Usage::
+
+    python benchmarks/instructions.py [--calls 20] [--top 8] [--only PREFIX ...]
+                                      [--valgrind] [--output benchmarks/instructions.md]
+
+Every case of ``bench.py`` is run against the floor (botocore's own pipeline, a canned
+answer) and against the fake, in this interpreter, and counted two ways:
+
+* **bytecodes** (always): ``sys.settrace`` with opcode events counts the Python
+  bytecodes each call executes, in botocore, the standard library and the fake alike,
+  and which of the fake's functions they belong to (``--top``). It needs nothing but
+  Python and takes seconds.
+* **machine instructions** (``--valgrind``): the same calls under valgrind's callgrind,
+  which counts every instruction the CPU runs (Ir), the C work too (JSON, base64,
+  OpenSSL) that bytecodes miss. Counting is switched on only inside the timed calls (they
+  run inside ``functools.reduce``, whose C function ``functools_reduce`` callgrind
+  toggles on). It needs valgrind and a libpython with its symbols, and takes about 30 s
+  per case and side.
+
+Bytecode counts are the same from run to run on one machine and version, machine
+instructions within about 0.2 % (up to 6,000 of 2.5-5.6 million a call between two
+processes, though hash seeds are fixed: ``PYTHONHASHSEED=0``; three runs a side
+resolve a few thousand). So unlike ``bench.py`` and ``compare.py`` they show a change
+of a few bytecodes. Bytecodes are a proxy: a change that saves bytecodes can still
+add instructions (docs/performance.md has one), so confirm with ``--valgrind``.
+
+Counts are not the goal: issue #8's goals are times. On 2026-11-27 the fake added
+4-12 % instructions to the cases whose times it raised by 10-26 %: its code runs once
+per call between long stretches of botocore's, and finds the CPU's caches and branch
+predictors cold (docs/performance.md, "instructions and time").
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import dataclasses
+import datetime as dt
+import functools
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import bench
+import shared
+from compare import selected
+from timing import progress
+
+import pytest_fakekms
+from pytest_fakekms import FakeKMS
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "instructions.md"
+PACKAGE = "pytest_fakekms"
+#: The C function the measured calls run inside; callgrind counts only within it.
+TOGGLE = "functools_reduce"
+WARM_UP = 30
+SIDES = ("floor", "fake")
+
+
+@dataclasses.dataclass
+class Bytecodes:
+    """Bytecodes per call of one case on one side, and the fake's share by function."""
+
+    total: float
+    fake: float
+    functions: list[tuple[str, float]]  # the fake's functions, most executed first
+
+
+def _activate(side: str) -> tuple[Any, Callable[[], contextlib.AbstractContextManager[Any]]]:
+    client = shared.make_client()
+    if side == "floor":
+        bench.FloorResponder().install(client)
+        return client, contextlib.nullcontext
+    return client, FakeKMS
+
+
+@contextlib.contextmanager
+def _ready(side: str, case: bench.Case) -> Iterator[Callable[[], object]]:
+    """The case's call on ``side``, set up and warmed up (caches filled, material made)."""
+    client, activate = _activate(side)
+    with activate():
+        call = case.prepare(client)
+        for _ in range(WARM_UP):
+            call()
+        yield call
+
+
+def count_bytecodes(side: str, case: bench.Case, calls: int) -> Bytecodes:
+    """Bytecodes executed per call of ``case`` on ``side``, over ``calls`` calls."""
+    counts: collections.Counter[tuple[str, int, str]] = collections.Counter()
+
+    def tracer(frame: FrameType, event: str, arg: object) -> Callable[..., Any]:
+        frame.f_trace_opcodes = True
+        code = frame.f_code
+        name = getattr(code, "co_qualname", code.co_name)  # co_qualname: Python 3.11+
+        key = (code.co_filename, code.co_firstlineno, name)
+
+        def opcode(frame: FrameType, event: str, arg: object) -> Callable[..., Any]:
+            if event == "opcode":
+                counts[key] += 1
+            return opcode
+
+        return opcode
+
+    with _ready(side, case) as call:
+        previous = sys.gettrace()  # a debugger's or coverage's, put back afterwards
+        sys.settrace(tracer)
+        try:
+            for _ in range(calls):
+                call()
+        finally:
+            sys.settrace(previous)
+    ours = {key: n for key, n in counts.items() if f"{os.sep}{PACKAGE}{os.sep}" in key[0]}
+    functions = [
+        (f"{_module(filename)}.{name} (line {line})", n / calls)
+        for (filename, line, name), n in sorted(ours.items(), key=lambda item: -item[1])
+    ]
+    return Bytecodes(sum(counts.values()) / calls, sum(ours.values()) / calls, functions)
+
+
+def _module(filename: str) -> str:
+    path = Path(filename)
+    parts = path.with_suffix("").parts
+    return ".".join(parts[len(parts) - 1 - parts[::-1].index(PACKAGE) :])
+
+
+# --- machine instructions: callgrind --------------------------------------------------------
+
+
+def run_measured(side: str, case_name: str, calls: int) -> None:
+    """In a callgrind child: the case's calls, inside ``functools.reduce``."""
+    case = next(case for case in bench.CASES if case.name == case_name)
+    with _ready(side, case) as call:
+        functools.reduce(lambda _, __: call(), range(calls), None)
+
+
+_COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
+
+
+def parse_collected(stderr: str) -> int:
+    """The instruction count callgrind prints at exit ("Collected : N")."""
+    found = _COLLECTED.findall(stderr)
+    if not found:
+        raise RuntimeError(f"no instruction count in callgrind's output:\n{stderr[-1500:]}")
+    return int(found[-1])
+
+
+def count_instructions(side: str, case: bench.Case, calls: int) -> float:
+    """Machine instructions per call of ``case`` on ``side``, counted by callgrind."""
+    command = [
+        "valgrind", "--tool=callgrind", "--collect-atstart=no", f"--toggle-collect={TOGGLE}",
+        "--callgrind-out-file=/dev/null", sys.executable, str(Path(__file__).resolve()),
+        "--measured", side, case.name, str(calls),
+    ]  # fmt: skip
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"callgrind run failed ({side}, {case.name}):\n{done.stderr[-1500:]}")
+    count = parse_collected(done.stderr)
+    if count == 0:
+        raise RuntimeError(f"callgrind counted nothing: is {TOGGLE} among libpython's symbols?")
+    return count / calls
+
+
+# --- the report --------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class CaseCounts:
+    name: str
+    bytecodes: dict[str, Bytecodes]
+    instructions: dict[str, float]  # empty without --valgrind
+
+
+def report(results: Sequence[CaseCounts], command: str, calls: int, top: int) -> str:
+    valgrind = any(result.instructions for result in results)
+    header = "| Case | floor bytecodes | fake bytecodes | fake / floor | the fake's own |"
+    rule = "|---|---:|---:|---:|---:|"
+    if valgrind:
+        header += " floor instructions | fake instructions | fake / floor |"
+        rule += "---:|---:|---:|"
+    lines = [f"`{command}`", "", "Per call, averaged over the counted calls.", "", header, rule]
+    for result in results:
+        floor, fake = result.bytecodes["floor"], result.bytecodes["fake"]
+        row = (
+            f"| {result.name} | {floor.total:,.0f} | {fake.total:,.0f} "
+            f"| {fake.total / floor.total:.3f} | {fake.fake:,.0f} |"
+        )
+        if valgrind:
+            ir_floor, ir_fake = result.instructions["floor"], result.instructions["fake"]
+            row += f" {ir_floor:,.0f} | {ir_fake:,.0f} | {ir_fake / ir_floor:.3f} |"
+        lines.append(row)
+    lines += [
+        "",
+        "*The fake's own* is the bytecodes run in `pytest_fakekms` itself; the rest of the",
+        "difference is botocore reading a different answer, and the floor's own handler",
+        "(in `bench.py`), which the fake does not run.",
+    ]
+    if top:
+        lines += ["", f"The fake's {top} most-executed functions, bytecodes per call:", ""]
+        for result in results:
+            listed = "; ".join(
+                f"{name} {n:,.0f}" for name, n in result.bytecodes["fake"].functions[:top]
+            )
+            lines.append(f"- **{result.name}**: {listed}")
+    when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    package = Path(pytest_fakekms.__file__).resolve().parent
+    lines += ["", f"_{calls} counted calls per case and side after {WARM_UP} warm-up calls;"
+              f" the fake from `{package}`; Python {sys.version.split()[0]}; {when}._"]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=20, help="counted calls per case and side")
+    parser.add_argument("--top", type=int, default=8, help="the fake's functions listed per case")
+    parser.add_argument("--only", action="append", default=[], metavar="PREFIX")
+    parser.add_argument("--valgrind", action="store_true", help="also count with callgrind")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--measured", nargs=3, help=argparse.SUPPRESS)  # the callgrind child
+    args = parser.parse_args(argv)
+    if args.measured:
+        side, name, calls = args.measured
+        run_measured(side, name, int(calls))
+        return 0
+    if args.valgrind and shutil.which("valgrind") is None:
+        parser.error("--valgrind needs valgrind on PATH (Debian: apt-get install valgrind)")
+    results = []
+    for case in selected(bench.CASES, args.only):
+        progress(f"{case.name}: bytecodes", tag="instructions")
+        counts = {side: count_bytecodes(side, case, args.calls) for side in SIDES}
+        instructions: dict[str, float] = {}
+        if args.valgrind:
+            progress(f"{case.name}: callgrind", tag="instructions")
+            instructions = {side: count_instructions(side, case, args.calls) for side in SIDES}
+        results.append(CaseCounts(case.name, counts, instructions))
+    command = "python benchmarks/instructions.py " + " ".join(argv or sys.argv[1:])
+    text = report(results, command.strip(), args.calls, args.top)
+    print(text)
+    args.output.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""``benchmarks/instructions.py``: what the fake adds to a call, counted (issue #8).
+
+Bytecode counts, unlike times, repeat exactly, so the tool can show a change of a few
+bytecodes that ``compare.py`` cannot see. These tests keep it working: a real count of
+one case on both sides, the parsing of callgrind's total, and the report. The
+callgrind run itself needs valgrind and takes about a minute, so it runs only with
+``FAKEKMS_VALGRIND=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import bench  # noqa: E402  (benchmarks/ is not a package: its scripts import as siblings)
+import instructions  # noqa: E402
+
+DESCRIBE = next(case for case in bench.CASES if case.name == "DescribeKey")
+
+
+def test_bytecodes_of_a_call_on_each_side() -> None:
+    """The fake's own bytecodes are counted on the fake's side only, its functions are
+    named, and a second count gives the same figure."""
+    floor = instructions.count_bytecodes("floor", DESCRIBE, calls=3)
+    fake = instructions.count_bytecodes("fake", DESCRIBE, calls=3)
+    assert floor.fake == 0
+    assert floor.functions == []
+    assert 0 < fake.fake < fake.total
+    assert floor.total > 10 * fake.fake  # botocore's pipeline is most of either call
+    names = [name for name, _ in fake.functions]
+    handle = ("pytest_fakekms.dispatch.Dispatcher.handle ", "pytest_fakekms.dispatch.handle ")
+    assert any(name.startswith(handle) for name in names)  # qualified names from 3.11 on
+    assert sum(n for _, n in fake.functions) == pytest.approx(fake.fake)
+    again = instructions.count_bytecodes("fake", DESCRIBE, calls=3)
+    assert again.fake == fake.fake
+
+
+def test_the_tracer_in_place_before_is_put_back() -> None:
+    def outer(*_: object) -> None:
+        return None
+
+    sys.settrace(outer)
+    try:
+        instructions.count_bytecodes("floor", DESCRIBE, calls=1)
+        assert sys.gettrace() is outer
+    finally:
+        sys.settrace(None)
+
+
+def test_callgrind_total_is_read_from_its_last_line() -> None:
+    stderr = "==1== Callgrind, a call-graph profiler\n==1== Collected : 267232221\n"
+    assert instructions.parse_collected(stderr) == 267_232_221
+    with pytest.raises(RuntimeError, match="no instruction count"):
+        instructions.parse_collected("valgrind: command not found")
+
+
+def test_report_rows_ratios_and_top_functions() -> None:
+    counts = {
+        "floor": instructions.Bytecodes(25_000, 0, []),
+        "fake": instructions.Bytecodes(26_000, 1_200, [("pytest_fakekms.dispatch.handle", 140)]),
+    }
+    plain = instructions.report(
+        [instructions.CaseCounts("DescribeKey", counts, {})], "python x", calls=20, top=3
+    )
+    assert "| DescribeKey | 25,000 | 26,000 | 1.040 | 1,200 |" in plain
+    assert "floor instructions" not in plain
+    assert "- **DescribeKey**: pytest_fakekms.dispatch.handle 140" in plain
+    counted = instructions.report(
+        [instructions.CaseCounts("DescribeKey", counts, {"floor": 2.5e6, "fake": 2.6e6})],
+        "python x",
+        calls=20,
+        top=0,
+    )
+    assert "| 1,200 | 2,500,000 | 2,600,000 | 1.040 |" in counted
+    assert "most-executed" not in counted
+
+
+@pytest.mark.skipif(
+    os.environ.get("FAKEKMS_VALGRIND") != "1" or shutil.which("valgrind") is None,
+    reason="a callgrind run takes about a minute: set FAKEKMS_VALGRIND=1 (needs valgrind)",
+)
+def test_callgrind_counts_the_fake_above_the_floor() -> None:
+    floor = instructions.count_instructions("floor", DESCRIBE, calls=2)
+    fake = instructions.count_instructions("fake", DESCRIBE, calls=2)
+    assert 1e6 < floor < fake < 2 * floor

@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/instructions.py [--calls 20] [--top 8] [--only PREFIX ...]
                                       [--valgrind] [--output benchmarks/instructions.md]
+    python benchmarks/instructions.py --base BASE [--new NEW] [--valgrind] [--runs 3] ...
 
 Every case of ``bench.py`` is run against the floor (botocore's own pipeline, a canned
 answer) and against the fake, in this interpreter, and counted two ways:
@@ -26,6 +27,13 @@ resolve a few thousand). So unlike ``bench.py`` and ``compare.py`` they show a c
 of a few bytecodes. Bytecodes are a proxy: a change that saves bytecodes can still
 add instructions (docs/performance.md has one), so confirm with ``--valgrind``.
 
+With ``--base``, two versions are compared instead, as ``compare.py`` compares their
+times: ``BASE`` and ``NEW`` are git revisions (temporary worktrees) or directories,
+``NEW`` defaulting to the working tree. Each side's fake runs in its own interpreters
+(``PYTHONPATH`` on its tree, checked): its own bytecodes per call once (they repeat
+exactly), and with ``--valgrind`` its machine instructions ``--runs`` times,
+alternating sides; the report gives each side's median and NEW - BASE.
+
 Counts are not the goal: issue #8's goals are times. On 2026-11-27 the fake added
 4-12 % instructions to the cases whose times it raised by 10-26 %: its code runs once
 per call between long stretches of botocore's, and finds the CPU's caches and branch
@@ -40,9 +48,11 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -52,7 +62,7 @@ from typing import Any
 
 import bench
 import shared
-from compare import selected
+from compare import Side, checked_out, selected
 from timing import progress
 
 import pytest_fakekms
@@ -138,10 +148,32 @@ def _module(filename: str) -> str:
 
 
 def run_measured(side: str, case_name: str, calls: int) -> None:
-    """In a callgrind child: the case's calls, inside ``functools.reduce``."""
+    """In a callgrind child: the case's calls, inside ``functools.reduce``; prints the
+    package it measured."""
     case = next(case for case in bench.CASES if case.name == case_name)
     with _ready(side, case) as call:
         functools.reduce(lambda _, __: call(), range(calls), None)
+    print(_package())
+
+
+def _package() -> Path:
+    return Path(pytest_fakekms.__file__).resolve().parent
+
+
+def _environment(tree: Path | None) -> dict[str, str]:
+    """This environment, with ``tree``'s package first on the path when given."""
+    env = dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
+    return env
+
+
+def _check_package(printed: str, tree: Path | None, what: str) -> None:
+    if tree is None:
+        return
+    package = Path(printed.strip().splitlines()[-1])
+    if package != (tree / PACKAGE).resolve():  # the package must be the side's own
+        raise RuntimeError(f"{what} imported {package}, not the one in {tree}")
 
 
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
@@ -155,21 +187,122 @@ def parse_collected(stderr: str) -> int:
     return int(found[-1])
 
 
-def count_instructions(side: str, case: bench.Case, calls: int) -> float:
-    """Machine instructions per call of ``case`` on ``side``, counted by callgrind."""
+def count_instructions(side: str, case: bench.Case, calls: int, tree: Path | None = None) -> float:
+    """Machine instructions per call of ``case`` on ``side``, counted by callgrind (with
+    the package in ``tree`` when given)."""
     command = [
         "valgrind", "--tool=callgrind", "--collect-atstart=no", f"--toggle-collect={TOGGLE}",
         "--callgrind-out-file=/dev/null", sys.executable, str(Path(__file__).resolve()),
         "--measured", side, case.name, str(calls),
     ]  # fmt: skip
-    env = dict(os.environ, PYTHONHASHSEED="0")
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        command, env=_environment(tree), capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         raise RuntimeError(f"callgrind run failed ({side}, {case.name}):\n{done.stderr[-1500:]}")
+    _check_package(done.stdout, tree, f"the callgrind run of {case.name}")
     count = parse_collected(done.stderr)
     if count == 0:
         raise RuntimeError(f"callgrind counted nothing: is {TOGGLE} among libpython's symbols?")
     return count / calls
+
+
+# --- two versions side by side ----------------------------------------------------------
+
+
+def own_bytecodes_worker(calls: int, prefixes: Sequence[str]) -> dict[str, object]:
+    """In a worker interpreter: the fake's own bytecodes per call of each selected case."""
+    counts = {
+        case.name: count_bytecodes("fake", case, calls).fake
+        for case in selected(bench.CASES, prefixes)
+    }
+    return {"package": str(_package()), "bytecodes": counts}
+
+
+def own_bytecodes(tree: Path, calls: int, prefixes: Sequence[str]) -> dict[str, float]:
+    """:func:`own_bytecodes_worker` for the package in ``tree``, in a fresh interpreter."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--own-bytecodes", str(calls)]
+    command += [f"--only={prefix}" for prefix in prefixes]
+    done = subprocess.run(
+        command, env=_environment(tree), capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the bytecode worker failed for {tree}:\n{done.stderr[-1500:]}")
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    _check_package(str(answer["package"]), tree, "the bytecode worker")
+    return {str(name): float(value) for name, value in answer["bytecodes"].items()}
+
+
+@dataclasses.dataclass
+class Versions:
+    """Each side's counts per case: the fake's own bytecodes, instructions per run."""
+
+    bytecodes: dict[str, dict[str, float]]  # side label -> case -> bytecodes
+    instructions: dict[str, dict[str, list[float]]]  # side label -> case -> one per run
+
+
+def count_versions(
+    sides: Sequence[Side], calls: int, prefixes: Sequence[str], runs: int
+) -> Versions:
+    """Bytecodes once per side; with ``runs`` > 0, callgrind ``runs`` times per side and
+    case, alternating sides and which goes first."""
+    result = Versions({}, {})
+    for side in sides:
+        progress(f"{side.label} ({side.commit}): bytecodes", tag="instructions")
+        result.bytecodes[side.label] = own_bytecodes(side.tree, calls, prefixes)
+        result.instructions[side.label] = {}
+    for case in selected(bench.CASES, prefixes):
+        for index in range(runs):
+            order = list(sides) if index % 2 == 0 else list(sides)[::-1]
+            for side in order:
+                progress(f"{case.name}: callgrind {index + 1}/{runs}, {side.label}",
+                         tag="instructions")  # fmt: skip
+                count = count_instructions("fake", case, calls, side.tree)
+                result.instructions[side.label].setdefault(case.name, []).append(count)
+    return result
+
+
+def versions_report(base: Side, new: Side, counts: Versions, command: str, calls: int) -> str:
+    """NEW against BASE: the fake's own bytecodes, and instructions when counted."""
+    valgrind = any(counts.instructions[base.label].values())
+    header = "| Case | BASE bytecodes | NEW bytecodes | NEW - BASE |"
+    rule = "|---|---:|---:|---:|"
+    if valgrind:
+        header += " BASE instructions | NEW instructions | NEW - BASE | NEW / BASE |"
+        rule += "---:|---:|---:|---:|"
+    lines = [
+        f"`{command}`",
+        "",
+        f"BASE: {base.spec} ({base.commit}); NEW: {new.spec} ({new.commit}). Per call of the",
+        "fake: its own bytecodes (they repeat exactly), and its machine instructions, the",
+        "median of the runs with their range (they vary by up to about 0.2 % between runs).",
+        "",
+        header,
+        rule,
+    ]
+    for name, b in counts.bytecodes[base.label].items():
+        n = counts.bytecodes[new.label].get(name)
+        if n is None:
+            continue
+        row = f"| {name} | {b:,.0f} | {n:,.0f} | {n - b:+,.0f} |"
+        if valgrind:
+            b_runs = counts.instructions[base.label].get(name, [])
+            n_runs = counts.instructions[new.label].get(name, [])
+            if b_runs and n_runs:
+                bi, ni = statistics.median(b_runs), statistics.median(n_runs)
+                row += (
+                    f" {bi:,.0f} ({_spread(b_runs)}) | {ni:,.0f} ({_spread(n_runs)}) "
+                    f"| {ni - bi:+,.0f} | {ni / bi:.4f} |"
+                )
+        lines.append(row)
+    when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines += ["", f"_{calls} counted calls per run after {WARM_UP} warm-up calls; Python "
+              f"{sys.version.split()[0]}; {when}._"]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def _spread(values: Sequence[float]) -> str:
+    return f"{min(values):,.0f}-{max(values):,.0f}"
 
 
 # --- the report --------------------------------------------------------------------------
@@ -214,9 +347,9 @@ def report(results: Sequence[CaseCounts], command: str, calls: int, top: int) ->
             )
             lines.append(f"- **{result.name}**: {listed}")
     when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    package = Path(pytest_fakekms.__file__).resolve().parent
     lines += ["", f"_{calls} counted calls per case and side after {WARM_UP} warm-up calls;"
-              f" the fake from `{package}`; Python {sys.version.split()[0]}; {when}._"]  # fmt: skip
+              f" the fake from `{_package()}`;"
+              f" Python {sys.version.split()[0]}; {when}._"]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
@@ -226,15 +359,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=8, help="the fake's functions listed per case")
     parser.add_argument("--only", action="append", default=[], metavar="PREFIX")
     parser.add_argument("--valgrind", action="store_true", help="also count with callgrind")
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--output", type=Path, help=f"default: {RESULTS} (without --base)")
+    parser.add_argument("--base", help="compare with this revision or directory")
+    parser.add_argument("--new", help="with --base: the other side (default: working tree)")
+    parser.add_argument("--runs", type=int, default=3, help="with --base: callgrind runs a side")
     parser.add_argument("--measured", nargs=3, help=argparse.SUPPRESS)  # the callgrind child
+    parser.add_argument("--own-bytecodes", type=int, help=argparse.SUPPRESS)  # a side's worker
     args = parser.parse_args(argv)
     if args.measured:
         side, name, calls = args.measured
         run_measured(side, name, int(calls))
         return 0
+    if args.own_bytecodes is not None:
+        print(json.dumps(own_bytecodes_worker(args.own_bytecodes, args.only)))
+        return 0
     if args.valgrind and shutil.which("valgrind") is None:
         parser.error("--valgrind needs valgrind on PATH (Debian: apt-get install valgrind)")
+    command = ("python benchmarks/instructions.py " + " ".join(argv or sys.argv[1:])).strip()
+    if args.base is not None:
+        with checked_out("BASE", args.base) as base, checked_out("NEW", args.new) as new:
+            runs = args.runs if args.valgrind else 0
+            versions = count_versions((base, new), args.calls, args.only, runs)
+            text = versions_report(base, new, versions, command, args.calls)
+        print(text)
+        if args.output is not None:
+            args.output.write_text(text)
+        return 0
     results = []
     for case in selected(bench.CASES, args.only):
         progress(f"{case.name}: bytecodes", tag="instructions")
@@ -244,10 +394,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             progress(f"{case.name}: callgrind", tag="instructions")
             instructions = {side: count_instructions(side, case, args.calls) for side in SIDES}
         results.append(CaseCounts(case.name, counts, instructions))
-    command = "python benchmarks/instructions.py " + " ".join(argv or sys.argv[1:])
-    text = report(results, command.strip(), args.calls, args.top)
+    text = report(results, command, args.calls, args.top)
     print(text)
-    args.output.write_text(text)
+    (args.output or RESULTS).write_text(text)
     return 0
 
 

@@ -2,7 +2,8 @@
 
 Bytecode counts, unlike times, repeat exactly, so the tool can show a change of a few
 bytecodes that ``compare.py`` cannot see. These tests keep it working: a real count of
-one case on both sides, the parsing of callgrind's total, and the report. The
+one case on both sides, two versions compared (directories, so that no git worktree
+is needed), the parsing of callgrind's total, and the reports. The
 callgrind run itself needs valgrind and takes about a minute, so it runs only with
 ``FAKEKMS_VALGRIND=1``.
 """
@@ -21,6 +22,7 @@ sys.path.insert(0, str(BENCHMARKS))
 
 import bench  # noqa: E402  (benchmarks/ is not a package: its scripts import as siblings)
 import instructions  # noqa: E402
+from compare import Side  # noqa: E402
 
 DESCRIBE = next(case for case in bench.CASES if case.name == "DescribeKey")
 
@@ -90,3 +92,36 @@ def test_callgrind_counts_the_fake_above_the_floor() -> None:
     floor = instructions.count_instructions("floor", DESCRIBE, calls=2)
     fake = instructions.count_instructions("fake", DESCRIBE, calls=2)
     assert 1e6 < floor < fake < 2 * floor
+
+
+def test_two_versions_compared_by_their_own_bytecodes(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--base``: each side's fake counted in its own interpreter (the package checked to
+    be the side's), one row per case; the same tree on both sides differs by nothing."""
+    root = str(BENCHMARKS.parent)
+    code = instructions.main(
+        ["--base", root, "--new", root, "--only", "DescribeKey", "--calls", "2"]
+    )
+    assert code == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if "| DescribeKey |" in line)
+    base, new, difference = (cell.strip() for cell in row.split("|")[2:5])
+    assert base == new
+    assert int(base.replace(",", "")) > 500
+    assert difference == "+0"
+
+
+def test_versions_report_gives_medians_ranges_and_differences() -> None:
+    side = Side("BASE", "abc", BENCHMARKS.parent, "abc1234")
+    other = Side("NEW", "working tree", BENCHMARKS.parent, "def5678")
+    counts = instructions.Versions(
+        bytecodes={"BASE": {"CreateKey": 1826.0}, "NEW": {"CreateKey": 1623.0}},
+        instructions={
+            "BASE": {"CreateKey": [2_762_000.0, 2_761_000.0, 2_762_400.0]},
+            "NEW": {"CreateKey": [2_758_200.0, 2_758_100.0, 2_758_300.0]},
+        },
+    )
+    text = instructions.versions_report(side, other, counts, "python x", calls=40)
+    assert (
+        "| CreateKey | 1,826 | 1,623 | -203 | 2,762,000 (2,761,000-2,762,400) "
+        "| 2,758,200 (2,758,100-2,758,300) | -3,800 | 0.9986 |"
+    ) in text
+    assert "BASE: abc (abc1234); NEW: working tree (def5678)." in text

@@ -142,6 +142,14 @@ def checked_out(label: str, spec: str | None) -> Iterator[Side]:
             _git("worktree", "remove", "--force", str(tree))
 
 
+def check_package(printed: str, tree: Path, what: str) -> None:
+    """Raise unless ``printed`` (the last line a worker printed) is ``tree``'s package: a
+    side must measure its own tree, not the package installed in the environment."""
+    package = Path(printed.strip().splitlines()[-1])
+    if package != (tree / PACKAGE).resolve():
+        raise RuntimeError(f"{what} imported {package}, not the one in {tree}")
+
+
 def run_side(side: Side, rounds: int, prefixes: Sequence[str]) -> dict[str, float]:
     """One worker interpreter for ``side``; its ratios per case."""
     env = dict(os.environ, PYTHONPATH=str(side.tree), PYTHONDONTWRITEBYTECODE="1")
@@ -151,9 +159,7 @@ def run_side(side: Side, rounds: int, prefixes: Sequence[str]) -> dict[str, floa
     if done.returncode != 0:
         raise RuntimeError(f"the {side.label} worker failed:\n{done.stderr[-2000:]}")
     answer = json.loads(done.stdout.strip().splitlines()[-1])
-    package = Path(answer["package"])
-    if package != (side.tree / PACKAGE).resolve():  # the package must be the side's own
-        raise RuntimeError(f"the {side.label} worker imported {package}, not {side.tree}")
+    check_package(str(answer["package"]), side.tree, f"the {side.label} worker")
     return {str(name): float(value) for name, value in answer["ratios"].items()}
 
 

@@ -62,7 +62,7 @@ from typing import Any
 
 import bench
 import shared
-from compare import Side, checked_out, selected
+from compare import PACKAGE, Side, check_package, checked_out, selected
 from timing import progress
 
 import pytest_fakekms
@@ -70,7 +70,6 @@ from pytest_fakekms import FakeKMS
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "instructions.md"
-PACKAGE = "pytest_fakekms"
 #: The C function the measured calls run inside; callgrind counts only within it.
 TOGGLE = "functools_reduce"
 WARM_UP = 30
@@ -168,14 +167,6 @@ def _environment(tree: Path | None) -> dict[str, str]:
     return env
 
 
-def _check_package(printed: str, tree: Path | None, what: str) -> None:
-    if tree is None:
-        return
-    package = Path(printed.strip().splitlines()[-1])
-    if package != (tree / PACKAGE).resolve():  # the package must be the side's own
-        raise RuntimeError(f"{what} imported {package}, not the one in {tree}")
-
-
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
@@ -200,7 +191,8 @@ def count_instructions(side: str, case: bench.Case, calls: int, tree: Path | Non
     )
     if done.returncode != 0:
         raise RuntimeError(f"callgrind run failed ({side}, {case.name}):\n{done.stderr[-1500:]}")
-    _check_package(done.stdout, tree, f"the callgrind run of {case.name}")
+    if tree is not None:
+        check_package(done.stdout, tree, f"the callgrind run of {case.name}")
     count = parse_collected(done.stderr)
     if count == 0:
         raise RuntimeError(f"callgrind counted nothing: is {TOGGLE} among libpython's symbols?")
@@ -229,7 +221,7 @@ def own_bytecodes(tree: Path, calls: int, prefixes: Sequence[str]) -> dict[str, 
     if done.returncode != 0:
         raise RuntimeError(f"the bytecode worker failed for {tree}:\n{done.stderr[-1500:]}")
     answer = json.loads(done.stdout.strip().splitlines()[-1])
-    _check_package(str(answer["package"]), tree, "the bytecode worker")
+    check_package(str(answer["package"]), tree, "the bytecode worker")
     return {str(name): float(value) for name, value in answer["bytecodes"].items()}
 
 

@@ -551,13 +551,19 @@ class Backend:
     activate: Callable[[], AbstractContextManager[Any]]
 
 
-def make_backends(floor: FloorResponder) -> list[Backend]:
+def floor_and_fake(floor: FloorResponder | None = None) -> list[Backend]:
+    """The two columns every comparison has: botocore's floor (answered by ``floor``, a
+    new responder when not given) and the fake, each with a client of its own."""
     floor_client = make_client()
-    floor.install(floor_client)
-    backends = [
+    (floor or FloorResponder()).install(floor_client)
+    return [
         Backend("floor", floor_client, contextlib.nullcontext),
         Backend("fake", make_client(), FakeKMS),
     ]
+
+
+def make_backends(floor: FloorResponder) -> list[Backend]:
+    backends = floor_and_fake(floor)
     if moto is not None:
         backends.append(Backend("moto", make_client(), moto.mock_aws))
     backends.append(_work_floor())

@@ -75,18 +75,11 @@ def worker(rounds: int, prefixes: Sequence[str]) -> dict[str, object]:
     """Time the selected cases of ``bench.py``, fake against floor, in this interpreter:
     ``bench.run_cases`` with the floor and fake columns only, ``rounds`` rounds."""
     import bench
-    import shared
     from timing import paired_ratio
 
     import pytest_fakekms
 
-    floor = bench.FloorResponder()
-    floor_client = shared.make_client()
-    floor.install(floor_client)
-    backends = [
-        bench.Backend("floor", floor_client, contextlib.nullcontext),
-        bench.Backend("fake", shared.make_client(), pytest_fakekms.FakeKMS),
-    ]
+    backends = bench.floor_and_fake()
     settings = dataclasses.replace(bench.FULL, rounds=rounds)
     results = bench.run_cases(backends, settings, selected(bench.CASES, prefixes))
     ratios = {

@@ -20,7 +20,10 @@ answer) and against the fake, in this interpreter, and counted two ways:
   toggles on). It needs valgrind and a libpython with its symbols, and takes about 30 s
   per case and side.
 
-Bytecode counts are the same from run to run on one machine and version, machine
+Bytecode counts are the same from run to run of one command on one machine and
+version (a call's botocore bytecodes depend a little on which cases ran before it in
+the process, through botocore's caches: DescribeKey's floor reads 24,947 after the
+other cases and 25,035 alone; the fake's own do not), machine
 instructions within about 0.2 % (up to 6,000 of 2.5-5.6 million a call between two
 processes, though hash seeds are fixed: ``PYTHONHASHSEED=0``; three runs a side
 resolve a few thousand). So unlike ``bench.py`` and ``compare.py`` they show a change
@@ -61,12 +64,10 @@ from types import FrameType
 from typing import Any
 
 import bench
-import shared
 from compare import PACKAGE, Side, check_package, checked_out, selected
 from timing import progress
 
 import pytest_fakekms
-from pytest_fakekms import FakeKMS
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "instructions.md"
@@ -85,20 +86,12 @@ class Bytecodes:
     functions: list[tuple[str, float]]  # the fake's functions, most executed first
 
 
-def _activate(side: str) -> tuple[Any, Callable[[], contextlib.AbstractContextManager[Any]]]:
-    client = shared.make_client()
-    if side == "floor":
-        bench.FloorResponder().install(client)
-        return client, contextlib.nullcontext
-    return client, FakeKMS
-
-
 @contextlib.contextmanager
 def _ready(side: str, case: bench.Case) -> Iterator[Callable[[], object]]:
     """The case's call on ``side``, set up and warmed up (caches filled, material made)."""
-    client, activate = _activate(side)
-    with activate():
-        call = case.prepare(client)
+    backend = next(backend for backend in bench.floor_and_fake() if backend.name == side)
+    with backend.activate():
+        call = case.prepare(backend.client)
         for _ in range(WARM_UP):
             call()
         yield call

@@ -24,19 +24,17 @@ Operation = Callable[["Context", Params], Result]
 
 
 class ReusedResult(dict[str, Any]):
-    """A result that keeps its JSON body with it. Mostly one an operation gives again and
-    again, unchanged: DescribeKey of a key that has not changed since, GetKeyPolicy of a
-    text. The dispatcher keeps the encoded body in ``body`` after the first encoding (for
-    DescribeKey, building and encoding KeyMetadata is about a third of the fake's work),
-    unless the operation wrote it already (KeyMetadata's template, also for CreateKey).
-    Like every result, it must not be changed once returned.
+    """A result an operation gives again and again, unchanged: DescribeKey of a key that
+    has not changed since. The dispatcher keeps its encoded body in ``body`` after the
+    first encoding (for DescribeKey, building and encoding KeyMetadata is about a third
+    of the fake's work). Like every result, it must not be changed once returned.
     """
 
     __slots__ = ("body",)
 
-    def __init__(self, members: Result, body: bytes | None = None) -> None:
+    def __init__(self, members: Result) -> None:
         super().__init__(members)
-        self.body = body
+        self.body: bytes | None = None
 
 
 #: Every implemented operation whose module is loaded, by its KMS name: what requests

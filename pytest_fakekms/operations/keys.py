@@ -19,7 +19,6 @@ from pytest_fakekms.domain.identifiers import is_ascii_digits, key_arn, partitio
 from pytest_fakekms.domain.keys import KeyRecord, new_material_id
 from pytest_fakekms.domain.keystates import KeyState
 from pytest_fakekms.operations.base import Context, Params, Result, ReusedResult, operation
-from pytest_fakekms.operations.metadata_body import key_metadata_body
 from pytest_fakekms.operations.policies import check_policy, set_policy
 from pytest_fakekms.operations.tags import merged_tags
 from pytest_fakekms.policy.render import default_policy
@@ -122,14 +121,7 @@ def create_key(ctx: Context, params: Params) -> Result:
     else:
         install_default_policy(ctx, record)
     ctx.state.backend.add_key(record)
-    return metadata_answer(record)
-
-
-def metadata_answer(record: KeyRecord) -> ReusedResult:
-    """``{"KeyMetadata": ...}`` of ``record``, its JSON body filled into a template of the
-    key's kind where one applies (:mod:`.metadata_body`), else left to the dispatcher."""
-    metadata = record.metadata()
-    return ReusedResult({"KeyMetadata": metadata}, key_metadata_body(record, metadata))
+    return {"KeyMetadata": record.metadata()}
 
 
 def install_default_policy(ctx: Context, record: KeyRecord) -> None:
@@ -151,21 +143,21 @@ def _default_policy(account_id: str, region: str) -> tuple[str, dict[str, Any]]:
 
 @operation("DescribeKey")
 def describe_key(ctx: Context, params: Params) -> Result:
-    """KeyMetadata for any key identifier, in any key state. Describing the same key over
-    and over is what tests and waiters do: see :func:`described`."""
-    return described(ctx.key(params))
+    """KeyMetadata for any key identifier, in any key state.
 
-
-def described(record: KeyRecord) -> Result:
-    """``{"KeyMetadata": ...}`` of ``record``, kept on the key with the fingerprint of the
-    fields it was built from, and given again (JSON body included) while they are
-    unchanged. CreateKey's answer is not kept: a key that is never described would
-    carry about 1.5 KB more (the goal is at most 1 KB a key)."""
+    The answer is kept on the key with the fingerprint of the fields it was built from,
+    and given again (JSON body included) while they are unchanged: describing the same
+    key over and over is what tests and waiters do.
+    """
+    record = ctx.key(params)
     fingerprint = record.metadata_fingerprint()
-    kept = record.described
-    if kept is None or kept[0] != fingerprint:
-        kept = record.described = (fingerprint, metadata_answer(record))
-    return kept[1]
+    described = record.described
+    if described is None or described[0] != fingerprint:
+        described = record.described = (
+            fingerprint,
+            ReusedResult({"KeyMetadata": record.metadata()}),
+        )
+    return described[1]
 
 
 @operation("ListKeys")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, NamedTuple, TypeGuard
 
-from pytest_fakekms.policy.document import DEFAULT_POLICY_NAME, STATEMENT_ELEMENTS, load_json
+from pytest_fakekms.policy.elements import DEFAULT_POLICY_NAME, STATEMENT_ELEMENTS
 from pytest_fakekms.recorder import FrozenDict, freeze
 
 __all__ = [
@@ -76,6 +76,8 @@ class PolicyVersion:
         value = object.__getattribute__(self, name)
         if name == "document" and not isinstance(value, FrozenDict):
             if value is None:
+                from pytest_fakekms.policy.document import load_json  # the policy engine
+
                 value = load_json(object.__getattribute__(self, "text"))
             value = freeze(value)
             object.__setattr__(self, name, value)

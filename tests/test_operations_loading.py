@@ -1,6 +1,6 @@
-"""Operation modules that need ``cryptography`` load on first use (issue #8: the first
-``fake_kms`` test of a session); the table that says which operations they hold must
-match what the modules register."""
+"""Operation modules that need ``cryptography`` or the policy engine load on first use
+(issue #8: the first ``fake_kms`` test of a session); the table that says which
+operations they hold must match what the modules register."""
 
 from __future__ import annotations
 
@@ -40,6 +40,53 @@ def test_a_session_without_cryptographic_calls_never_imports_cryptography() -> N
     policies and tags need no ``cryptography``; the first Encrypt loads its module."""
     done = subprocess.run(
         [sys.executable, "-c", _SESSION], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+_POLICY_ENGINE = "pytest_fakekms.policy.document"
+
+_SESSION_WITHOUT_POLICIES = """
+import sys
+import boto3
+from pytest_fakekms import FakeKMS
+
+ENGINE = %r
+kms = boto3.client("kms", region_name="us-east-1", aws_access_key_id="AKIAEXAMPLE",
+                   aws_secret_access_key="secret")
+with FakeKMS() as fake:
+    key_id = kms.create_key(Description="no policy sent")["KeyMetadata"]["KeyId"]
+    kms.describe_key(KeyId=key_id)
+    text = kms.get_key_policy(KeyId=key_id)["Policy"]
+    assert kms.list_key_policies(KeyId=key_id)["PolicyNames"] == ["default"]
+    assert '"Sid" : "Enable IAM User Permissions"' in text
+    assert fake.policy_history(key_id)[0].operation == "CreateKey"
+    assert ENGINE not in sys.modules, "the policy engine loaded before any policy was sent"
+    %s
+print("ok")
+"""
+
+_FIRST_POLICY = {
+    "PutKeyPolicy": "kms.put_key_policy(KeyId=key_id, Policy=text)",
+    "CreateKey": "kms.create_key(Policy=text, BypassPolicyLockoutSafetyCheck=True)",
+}
+
+
+@pytest.mark.parametrize("first", sorted(_FIRST_POLICY))
+def test_a_session_loads_the_policy_engine_with_its_first_policy(first: str) -> None:
+    """A fresh interpreter: reading policies (GetKeyPolicy, ListKeyPolicies, the policy
+    history of a key CreateKey gave the default policy) needs no policy engine; the
+    first policy sent, by PutKeyPolicy or by CreateKey, loads it, and every later
+    PutKeyPolicy is answered either way (issue #8: about 8 ms of a session's start)."""
+    then = f"""{_FIRST_POLICY[first]}
+    assert ENGINE in sys.modules
+    kms.put_key_policy(KeyId=key_id, Policy=text.replace("IAM User", "IAM users"))
+    assert "IAM users" in kms.get_key_policy(KeyId=key_id)["Policy"]
+    assert len(fake.policy_history(key_id)) == 2 if {first!r} == "CreateKey" else 3"""
+    session = _SESSION_WITHOUT_POLICIES % (_POLICY_ENGINE, then)
+    done = subprocess.run(
+        [sys.executable, "-c", session], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"

@@ -41,12 +41,15 @@ class ReusedResult(dict[str, Any]):
 #: are answered with.
 OPERATIONS: dict[str, Operation] = {}
 
-#: Operation modules that need the ``cryptography`` package (about 15 ms to import), with
-#: the operations each implements: such a module is imported by the first request for
-#: one of its operations (``operations.load_for``), so a test session that never
-#: encrypts, signs or imports key material never loads the package.
+#: Operation modules that need the ``cryptography`` package (about 15 ms to import) or the
+#: policy engine (``policy_checks``: about 8 ms), with the operations each implements:
+#: such a module is imported by the first request for one of its operations
+#: (``operations.load_for``; CreateKey imports ``policy_checks`` for its first policy), so
+#: a test session that never encrypts, signs or imports key material never loads the
+#: package, and one that never sends a policy never loads the engine.
 #: tests/test_operations_loading.py checks the table against what the modules register.
 FIRST_USE_MODULES: dict[str, tuple[str, ...]] = {
+    "policy_checks": ("PutKeyPolicy",),
     "encryption": ("Encrypt", "Decrypt", "ReEncrypt"),
     "data_keys": (
         "GenerateDataKey",

@@ -19,7 +19,6 @@ from pytest_fakekms.domain.identifiers import is_ascii_digits, key_arn, partitio
 from pytest_fakekms.domain.keys import KeyRecord, new_material_id
 from pytest_fakekms.domain.keystates import KeyState
 from pytest_fakekms.operations.base import Context, Params, Result, ReusedResult, operation
-from pytest_fakekms.operations.policies import check_policy, set_policy
 from pytest_fakekms.operations.tags import merged_tags
 from pytest_fakekms.policy.render import default_policy
 
@@ -115,6 +114,9 @@ def create_key(ctx: Context, params: Params) -> Result:
     ctx.key_id = record.key_id
     bypass = bool(params.get("BypassPolicyLockoutSafetyCheck", False))
     if "Policy" in params:
+        # The policy engine, loaded by a session's first policy (operations.base).
+        from pytest_fakekms.operations.policy_checks import check_policy, set_policy
+
         text = params["Policy"]
         document = check_policy(ctx, text, record.arn, bypass=bypass)
         set_policy(ctx, record, text, document, bypass=bypass)

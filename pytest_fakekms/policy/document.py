@@ -36,6 +36,13 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pytest_fakekms import errors
 from pytest_fakekms.policy.conditions import Condition, compile_conditions
+from pytest_fakekms.policy.elements import (
+    DEFAULT_VERSION,
+    PRINCIPAL_TYPES,
+    STATEMENT_ELEMENTS,
+    TOP_ELEMENTS,
+    VERSIONS,
+)
 from pytest_fakekms.policy.matching import (
     NOBODY,
     NOTHING,
@@ -48,27 +55,6 @@ from pytest_fakekms.policy.matching import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-#: A KMS key has one key policy, and this is its name (PutKeyPolicy takes no other).
-DEFAULT_POLICY_NAME = "default"
-#: The policy-language versions IAM accepts; a missing Version means 2008-10-17
-#: (IAM User Guide, reference_policies_elements_version).
-VERSIONS = ("2012-10-17", "2008-10-17")
-DEFAULT_VERSION = "2008-10-17"
-PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
-
-_TOP_ELEMENTS = frozenset({"Version", "Id", "Statement"})
-#: The elements a statement may have, in the order AWS documents them.
-STATEMENT_ELEMENTS: tuple[str, ...] = (
-    "Sid",
-    "Effect",
-    "Principal",
-    "NotPrincipal",
-    "Action",
-    "NotAction",
-    "Resource",
-    "NotResource",
-    "Condition",
-)
 _STATEMENT_ELEMENTS = frozenset(STATEMENT_ELEMENTS)
 # `service:action` with IAM wildcards, or `*` alone.
 _ACTION = re.compile(r"\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?_-]+", re.ASCII)
@@ -256,7 +242,7 @@ def parse_policy_exact(text: str) -> PolicyDocument:
     value = load_json(text)
     if not isinstance(value, dict):
         raise errors.malformed_policy("Policy document must be a JSON object")
-    unknown = [k for k in value if k not in _TOP_ELEMENTS]
+    unknown = [k for k in value if k not in TOP_ELEMENTS]
     if unknown:
         raise errors.malformed_policy(f"Policy contains an unknown element: {unknown[0]}")
     return PolicyDocument(
@@ -381,7 +367,7 @@ def _parse_fast(text: str) -> PolicyDocument:
         if text[i] != '"':
             raise _Unsure  # "}" (an empty policy) included: the exact path reports it
         key, i = _scan_value(text, i)
-        if not isinstance(key, str) or key in members or key not in _TOP_ELEMENTS:
+        if not isinstance(key, str) or key in members or key not in TOP_ELEMENTS:
             raise _Unsure
         i = skip(text, i).end()
         if text[i] != ":":

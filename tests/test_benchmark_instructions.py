@@ -63,6 +63,31 @@ def test_callgrind_total_is_read_from_its_last_line() -> None:
         instructions.parse_collected("valgrind: command not found")
 
 
+_SIMULATED_SUMMARY = """==7== I   refs:      167,086,351
+==7== I1  misses:        964,651
+==7== LLi misses:          4,255
+==7== D1  misses:      1,300,852  ( 1,017,486 rd +    283,366 wr)
+==7== Mispredicts:     3,705,225  ( 1,763,734 cond +  1,941,491 ind)
+==7== Collected : 167086351
+"""
+
+
+def test_simulated_misses_are_read_from_callgrinds_summary() -> None:
+    assert instructions.parse_simulated(_SIMULATED_SUMMARY) == {
+        "code-cache misses": 964_651,
+        "data-cache misses": 1_300_852,
+        "branch mispredictions": 3_705_225,
+    }
+    with pytest.raises(RuntimeError, match="no code-cache misses"):
+        instructions.parse_simulated("==7== Collected : 5\n")
+
+
+def test_cache_sim_needs_valgrind(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        instructions.main(["--cache-sim", "--only", "DescribeKey"])
+    assert "--cache-sim needs --valgrind" in capsys.readouterr().err
+
+
 def test_report_rows_ratios_and_top_functions() -> None:
     counts = {
         "floor": instructions.Bytecodes(25_000, 0, []),
@@ -82,6 +107,18 @@ def test_report_rows_ratios_and_top_functions() -> None:
     )
     assert "| 1,200 | 2,500,000 | 2,600,000 | 1.040 |" in counted
     assert "most-executed" not in counted
+    assert "Simulated caches" not in counted
+    misses = {
+        side: {label: n for label in instructions.SIMULATED}
+        for side, n in (("floor", 10_000.0), ("fake", 12_000.0))
+    }
+    simulated = instructions.report(
+        [instructions.CaseCounts("DescribeKey", counts, {"floor": 2.5e6, "fake": 2.6e6}, misses)],
+        "python x",
+        calls=20,
+        top=0,
+    )
+    assert "| DescribeKey | 12,000 / 10,000 = 1.200 | 12,000 / 10,000 = 1.200 |" in simulated
 
 
 @pytest.mark.skipif(
@@ -125,3 +162,20 @@ def test_versions_report_gives_medians_ranges_and_differences() -> None:
         "| 2,758,200 (2,758,100-2,758,300) | -3,800 | 0.9986 |"
     ) in text
     assert "BASE: abc (abc1234); NEW: working tree (def5678)." in text
+    assert "Simulated caches" not in text
+    counts.misses = {
+        label: {"CreateKey": {name: [n, n + 2.0, n + 1.0] for name in instructions.SIMULATED}}
+        for label, n in (("BASE", 1_000.0), ("NEW", 1_100.0))
+    }
+    text = instructions.versions_report(side, other, counts, "python x", calls=40)
+    assert "| CreateKey | 1,001 | 1,101 | +100 | 1,001 | 1,101 | +100 |" in text
+
+
+@pytest.mark.skipif(
+    os.environ.get("FAKEKMS_VALGRIND") != "1" or shutil.which("valgrind") is None,
+    reason="a simulated callgrind run takes about a minute: set FAKEKMS_VALGRIND=1",
+)
+def test_simulated_caches_count_misses_of_the_measured_calls() -> None:
+    events = instructions.count_events("fake", DESCRIBE, calls=2, simulate=True)
+    assert set(events) == {"instructions", *instructions.SIMULATED}
+    assert 0 < events["code-cache misses"] < events["instructions"] / 10

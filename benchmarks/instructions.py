@@ -28,9 +28,9 @@ answer) and against the fake, in this interpreter, and counted two ways:
   instructions it removes were warm and the code it adds is cold: the twelfth
   session's KeyMetadata template saved 13,300 instructions a CreateKey and added 81
   code-cache misses, 172 data-cache misses and 120 mispredictions, and timed the same
-  (docs/performance.md). The simulation is simpler than the CPU (it explains about half
-  of the gap between the fake's share of instructions and of time), so read its
-  counts as a direction, not as cycles.
+  (docs/performance.md). The simulation is simpler than the CPU (weighted as cycles,
+  its misses explain a fifth to a half of the gap between the fake's share of
+  instructions and of time), so read its counts as a direction, not as cycles.
 
 Bytecode counts are the same from run to run of one command on one machine and
 version (a call's botocore bytecodes depend a little on which cases ran before it in

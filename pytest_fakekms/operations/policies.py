@@ -14,6 +14,7 @@ from pytest_fakekms.policy.elements import DEFAULT_POLICY_NAME
 
 
 def check_policy_name(params: Params) -> None:
+    """A key has one policy, ``default``: any other PolicyName is not found."""
     if params.get("PolicyName", DEFAULT_POLICY_NAME) != DEFAULT_POLICY_NAME:
         raise errors.KMSError("NotFoundException", errors.NO_SUCH_POLICY_MESSAGE)  # api.md §7
 

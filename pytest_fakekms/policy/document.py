@@ -422,7 +422,7 @@ def _parse_fast(text: str) -> PolicyDocument:
 # share its dict (and the lists and dicts inside it) in their ``value`` trees. That is safe
 # because nothing mutates a document's value or anything in it (checked by grepping the
 # package for item assignment, del, update/pop/append/clear...): PolicyDocument.value is
-# documented read-only; set_policy (operations/policies.py) stores it as the key's
+# documented read-only; set_policy (operations/policy_checks.py) stores it as the key's
 # ``policy_source``, which KeyRecord.policy_text only renders (render_document reads it,
 # and relies on the same rule: it keeps each statement's text with the statement's dict,
 # so that documents sharing a statement render it once), and in the PolicyVersion it

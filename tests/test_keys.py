@@ -614,9 +614,9 @@ def test_post_quantum_keys_without_cryptography_support_are_refused_at_create_ke
     """A ``cryptography`` older than 48 has no ML-DSA (nor ML-KEM). CreateKey, which
     declares UnsupportedOperationException, refuses the key and stores nothing; before
     2026-11-27 the key was made and its first Sign answered a code Sign does not declare."""
-    from pytest_fakekms.crypto import material
+    from pytest_fakekms.crypto import private_keys
 
-    monkeypatch.setattr(material, "_post_quantum_class", lambda key_spec: None)
+    monkeypatch.setattr(private_keys, "_post_quantum_class", lambda key_spec: None)
     with pytest.raises(kms.exceptions.UnsupportedOperationException) as raised:
         kms.create_key(KeySpec=spec, KeyUsage="SIGN_VERIFY")
     assert "lacks ML-DSA" in error_of(raised)[1]

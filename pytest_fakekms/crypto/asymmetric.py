@@ -51,7 +51,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from pytest_fakekms.crypto import _ed25519ph, ecdsa_pool
-from pytest_fakekms.crypto.material import generate_private_key
+from pytest_fakekms.crypto.private_keys import generate_private_key
 from pytest_fakekms.crypto.specs import (
     DATA_KEY_PAIR_SPECS,
     DIGEST_BYTES,

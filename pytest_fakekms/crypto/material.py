@@ -28,40 +28,17 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    PublicFormat,
-    load_der_private_key,
-)
-
-from pytest_fakekms.crypto.rsa_pool import claim, give_back, new_rsa_key
-from pytest_fakekms.crypto.specs import (
-    ALL_KEY_SPECS,
-    MAC,
-    POST_QUANTUM_CLASSES,
-    unsupported_key_spec,
-)
+from pytest_fakekms.crypto.specs import MAC
 from pytest_fakekms.domain.identifiers import random_hex_id
-from pytest_fakekms.errors import KMSError
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 
 SYMMETRIC_KEY_BYTES = 32
 HMAC_KEY_BYTES: dict[str, int] = {spec: int(spec[-3:]) // 8 for spec in MAC}
-RSA_KEY_BITS: dict[str, int] = {"RSA_2048": 2048, "RSA_3072": 3072, "RSA_4096": 4096}
-EC_CURVES: dict[str, ec.EllipticCurve] = {
-    "ECC_NIST_P256": ec.SECP256R1(),
-    "ECC_NIST_P384": ec.SECP384R1(),
-    "ECC_NIST_P521": ec.SECP521R1(),
-    "ECC_SECG_P256K1": ec.SECP256K1(),
-}
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
@@ -93,6 +70,8 @@ class Material:
     @functools.cached_property
     def private_value(self) -> int:
         """An ECC private key's scalar ``d`` (about 7 µs to read from the key object)."""
+        from cryptography.hazmat.primitives.asymmetric import ec
+
         if not isinstance(self.private_key, ec.EllipticCurvePrivateKey):
             raise ValueError(f"{self} is not an ECC key")
         return self.private_key.private_numbers().private_value
@@ -100,6 +79,8 @@ class Material:
     @functools.cached_property
     def public_key_der(self) -> bytes:
         """:attr:`public_key` as DER SubjectPublicKeyInfo, as GetPublicKey returns it."""
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
         return self.public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
 
 
@@ -115,6 +96,8 @@ def new_material(key_spec: str, version: int = 1, *, material_id: str | None = N
     if key_spec in HMAC_KEY_BYTES:
         secret = secrets.token_bytes(HMAC_KEY_BYTES[key_spec])
         return Material(key_spec, version, material_id, secret=secret)
+    from pytest_fakekms.crypto.private_keys import generate_private_key
+
     private_key = generate_private_key(key_spec)
     return Material(key_spec, version, material_id, private_key=private_key, generated=True)
 
@@ -122,23 +105,10 @@ def new_material(key_spec: str, version: int = 1, *, material_id: str | None = N
 def discard_unseen(material: Material) -> None:
     """Forget ``material``, made by :func:`new_material` and never seen outside the fake
     (a failed first use): an RSA key goes back to the pool (``rsa_pool.give_back``)."""
-    if material.generated and isinstance(material.private_key, rsa.RSAPrivateKey):
-        give_back(material.private_key)
+    if material.generated and material.private_key is not None:
+        from pytest_fakekms.crypto.private_keys import give_back_unseen
 
-
-def generate_private_key(key_spec: str) -> PrivateKeyTypes:
-    """A new private key for an asymmetric key spec (also used for data key pairs)."""
-    if key_spec in RSA_KEY_BITS:
-        return new_rsa_key(RSA_KEY_BITS[key_spec])  # from the pool: see rsa_pool.py
-    if key_spec in EC_CURVES:
-        return ec.generate_private_key(EC_CURVES[key_spec])
-    if key_spec == "ECC_NIST_EDWARDS25519":
-        return ed25519.Ed25519PrivateKey.generate()
-    if key_spec in POST_QUANTUM_CLASSES:
-        return _generate_post_quantum(key_spec)
-    if key_spec in ALL_KEY_SPECS and key_spec != "SYMMETRIC_DEFAULT" and key_spec not in MAC:
-        raise unsupported_key_spec(key_spec)
-    raise ValueError(f"{key_spec!r} is not an asymmetric KMS key spec")
+        give_back_unseen(material.private_key)
 
 
 def material_from_bytes(
@@ -156,76 +126,6 @@ def material_from_bytes(
         if not data:
             raise ValueError("HMAC key material must not be empty")
         return Material(key_spec, version, material_id, secret=bytes(data))
-    key = _load_private_key(data)
-    if key_spec_of(key) != key_spec:
-        raise ValueError(f"the private key is a {key_spec_of(key)} key, not {key_spec}")
-    if isinstance(key, rsa.RSAPrivateKey):
-        claim(key)  # the pool must not hand this key to another KMS key
-    return Material(key_spec, version, material_id, private_key=key)
+    from pytest_fakekms.crypto.private_keys import load_private_key
 
-
-def key_spec_of(key: PrivateKeyTypes) -> str | None:
-    """The KMS key spec a private key belongs to, or None if KMS has no such spec."""
-    if isinstance(key, rsa.RSAPrivateKey):
-        return next((s for s, bits in RSA_KEY_BITS.items() if bits == key.key_size), None)
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        return next((s for s, c in EC_CURVES.items() if c.name == key.curve.name), None)
-    if isinstance(key, ed25519.Ed25519PrivateKey):
-        return "ECC_NIST_EDWARDS25519"
-    return _post_quantum_spec_of(key)
-
-
-def _load_private_key(data: bytes) -> PrivateKeyTypes:
-    try:
-        return load_der_private_key(data, password=None)
-    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        raise ValueError(f"not a DER PKCS#8 private key: {exc}") from exc
-
-
-def _post_quantum_class(key_spec: str) -> Any:
-    """The private key class of a post-quantum spec, or None where ``cryptography`` lacks it."""
-    module_name, class_name, _ = POST_QUANTUM_CLASSES[key_spec]
-    try:
-        module = importlib.import_module(f"cryptography.hazmat.primitives.asymmetric.{module_name}")
-    except ImportError:
-        return None
-    return getattr(module, class_name, None)
-
-
-def check_post_quantum(key_spec: str) -> None:
-    """Refuse a post-quantum key spec the installed ``cryptography`` has no class for, so
-    that CreateKey (which declares UnsupportedOperationException) refuses it rather than
-    the key's first use (Sign, Encapsulate: they declare no such code)."""
-    if _post_quantum_class(key_spec) is None:
-        family = POST_QUANTUM_CLASSES[key_spec][2]
-        raise _no_post_quantum(key_spec, f"no {family} support in this cryptography release")
-
-
-def _generate_post_quantum(key_spec: str) -> PrivateKeyTypes:
-    key_class = _post_quantum_class(key_spec)
-    family = POST_QUANTUM_CLASSES[key_spec][2]
-    try:
-        if key_class is None:
-            raise UnsupportedAlgorithm(f"no {family} support in this cryptography release")
-        key: PrivateKeyTypes = key_class.generate()
-        return key
-    except UnsupportedAlgorithm as exc:
-        raise _no_post_quantum(key_spec, str(exc)) from exc
-
-
-def _no_post_quantum(key_spec: str, reason: str) -> KMSError:
-    family = POST_QUANTUM_CLASSES[key_spec][2]
-    return KMSError(
-        "UnsupportedOperationException",
-        f"pytest-fakekms cannot create {key_spec} keys here: the installed cryptography "
-        f"package or its OpenSSL lacks {family} ({reason}). cryptography 48 with OpenSSL >= "
-        "3.5 has it.",
-    )
-
-
-def _post_quantum_spec_of(key: PrivateKeyTypes) -> str | None:
-    for key_spec in POST_QUANTUM_CLASSES:
-        key_class = _post_quantum_class(key_spec)
-        if key_class is not None and isinstance(key, key_class):
-            return key_spec
-    return None
+    return Material(key_spec, version, material_id, private_key=load_private_key(key_spec, data))

@@ -219,7 +219,7 @@ class KeyRecord:
         """Make a new material version current and record the rotation; older versions
         stay, so ciphertexts made under them still decrypt (their blobs name the version).
         Only for symmetric encryption keys; call with the backend lock held."""
-        from pytest_fakekms.crypto.material import new_material  # loads cryptography
+        from pytest_fakekms.crypto.material import new_material  # asymmetric: cryptography
 
         previous = self.current_material()
         material = new_material(self.key_spec, previous.version + 1)
@@ -309,7 +309,7 @@ class KeyRecord:
             self.delete_imported_material()
 
     def _first_material(self) -> Material:
-        from pytest_fakekms.crypto.material import new_material  # loads cryptography
+        from pytest_fakekms.crypto.material import new_material  # asymmetric: cryptography
 
         if self.origin == "EXTERNAL":
             # Keys with imported material have none until it is imported; the key-state

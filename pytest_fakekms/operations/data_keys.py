@@ -30,7 +30,6 @@ from __future__ import annotations
 import secrets
 
 from pytest_fakekms import errors
-from pytest_fakekms.crypto import asymmetric
 from pytest_fakekms.crypto.specs import (
     DATA_KEY_PAIR_SPECS,
     check_encryption_algorithm,
@@ -90,6 +89,8 @@ def _data_key_pair(ctx: Context, params: Params) -> Result:
     if spec not in DATA_KEY_PAIR_SPECS:  # SM2: AWS China Regions only
         raise unsupported_key_spec(spec)
     check_dry_run(params)  # before generating: an RSA_4096 pair takes a second
+    from pytest_fakekms.crypto import asymmetric  # loaded by the first pair (issue #8)
+
     private, public = asymmetric.generate_data_key_pair(spec)
     sealed = seal(record, private, DEFAULT_ALGORITHM, params.get("EncryptionContext"))
     ctx.use(record)

@@ -43,7 +43,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from pytest_fakekms import errors
-from pytest_fakekms.crypto import asymmetric, symmetric
+from pytest_fakekms.crypto import symmetric
 from pytest_fakekms.crypto.specs import check_encryption_algorithm
 from pytest_fakekms.domain.keys import KeyRecord
 from pytest_fakekms.errors import KMSError
@@ -88,6 +88,8 @@ def seal(
         blob = symmetric.encrypt(record.key_id, material, plaintext, context)
         return Sealed(blob, material.material_id)
     _refuse_context(context)
+    from pytest_fakekms.crypto import asymmetric  # RSA: loaded by the first use (issue #8)
+
     return Sealed(asymmetric.encrypt(material, algorithm, plaintext), None)
 
 
@@ -129,6 +131,8 @@ def _open_rsa(
     record: KeyRecord, algorithm: str, blob: bytes, context: Mapping[str, str] | None
 ) -> Opened:
     _refuse_context(context)
+    from pytest_fakekms.crypto import asymmetric  # RSA: loaded by the first use (issue #8)
+
     material = record.current_material()
     try:
         plaintext = asymmetric.decrypt(material, algorithm, blob)
@@ -143,6 +147,8 @@ def _open_rsa(
 
 
 def _opens_with(material: Material, algorithm: str, blob: bytes) -> bool:
+    from pytest_fakekms.crypto import asymmetric
+
     try:
         asymmetric.decrypt(material, algorithm, blob)
     except KMSError:

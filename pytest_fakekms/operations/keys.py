@@ -37,7 +37,7 @@ def _key_spec_and_usage(params: Params) -> tuple[str, str]:
     if spec not in SUPPORTED_KEY_SPECS:
         raise unsupported_key_spec(spec)
     if spec in POST_QUANTUM_SPECS:  # only these specs load cryptography at CreateKey
-        from pytest_fakekms.crypto.material import check_post_quantum
+        from pytest_fakekms.crypto.private_keys import check_post_quantum
 
         check_post_quantum(spec)
     usages = key_usages(spec)

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature
 
-from pytest_fakekms.crypto import _ed25519ph, asymmetric, material
+from pytest_fakekms.crypto import _ed25519ph, asymmetric, material, private_keys
 from pytest_fakekms.crypto.specs import SIGNING
 from pytest_fakekms.errors import KMSError
 
@@ -370,7 +370,7 @@ def test_rsa_encryption_with_an_ec_key_is_a_caller_mistake(
 @pytest.mark.parametrize("key_spec", ["ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521"])
 def test_shared_secret_matches_the_peers(key_for: Callable[[str], Material], key_spec: str) -> None:
     key = key_for(key_spec)
-    peer = ec.generate_private_key(material.EC_CURVES[key_spec])
+    peer = ec.generate_private_key(private_keys.EC_CURVES[key_spec])
     peer_der = peer.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -420,7 +420,7 @@ def test_data_key_pair_halves_match(spec: str) -> None:
     private_der, public_der = asymmetric.generate_data_key_pair(spec)
     private = serialization.load_der_private_key(private_der, password=None)
     public = serialization.load_der_public_key(public_der)
-    assert material.key_spec_of(private) == spec
+    assert private_keys.key_spec_of(private) == spec
     to_spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     assert private.public_key().public_bytes(*to_spki) == public_der
     assert public.public_bytes(*to_spki) == public_der

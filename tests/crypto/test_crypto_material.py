@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from pytest_fakekms.crypto import material
+from pytest_fakekms.crypto import material, private_keys
 from pytest_fakekms.errors import KMSError
 
 _MATERIAL_ID = re.compile(r"[0-9a-f]{64}\Z")  # CurrentKeyMaterialId, kms-facts §7.1
@@ -53,14 +53,14 @@ def test_private_key_material(key_spec: str, key_type: type, detail: object) -> 
         assert key.private_numbers().public_numbers.e == 65537
     if isinstance(key, ec.EllipticCurvePrivateKey):
         assert key.curve.name == detail
-    assert material.key_spec_of(key) == key_spec
+    assert private_keys.key_spec_of(key) == key_spec
 
 
 @pytest.mark.parametrize("key_spec", ["ML_DSA_44", "ML_DSA_65", "ML_DSA_87"])
 def test_ml_dsa_material(key_spec: str) -> None:
     generated = material.new_material(key_spec)
     assert generated.private_key is not None
-    assert material.key_spec_of(generated.private_key) == key_spec
+    assert private_keys.key_spec_of(generated.private_key) == key_spec
 
 
 def test_material_ids_are_awss_format_and_unique() -> None:
@@ -122,7 +122,7 @@ def test_material_from_bytes_asymmetric() -> None:
 
 
 def test_key_spec_of_unknown_sizes() -> None:
-    assert material.key_spec_of(ec.generate_private_key(ec.SECP224R1())) is None
+    assert private_keys.key_spec_of(ec.generate_private_key(ec.SECP224R1())) is None
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,7 @@ def test_key_spec_of_unknown_sizes() -> None:
 def test_post_quantum_without_backend_support_says_so(
     monkeypatch: pytest.MonkeyPatch, key_spec: str, family: str
 ) -> None:
-    monkeypatch.setattr(material, "_post_quantum_class", lambda key_spec: None)
+    monkeypatch.setattr(private_keys, "_post_quantum_class", lambda key_spec: None)
     with pytest.raises(KMSError) as info:
         material.new_material(key_spec)
     assert info.value.code == "UnsupportedOperationException"

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from pytest_fakekms import FakeKMS
 from pytest_fakekms.crypto import ecdsa_pool
-from pytest_fakekms.crypto.material import EC_CURVES
+from pytest_fakekms.crypto.private_keys import EC_CURVES
 from pytest_fakekms.persistence import dump_state, load_state
 
 ALGORITHMS = {

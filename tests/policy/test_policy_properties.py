@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from pytest_fakekms.errors import KMSError
 from pytest_fakekms.policy.conditions import FAMILIES
 from pytest_fakekms.policy.document import PolicyDocument, parse_policy
+from pytest_fakekms.policy.elements import STATEMENT_ELEMENTS
 from pytest_fakekms.policy.evaluator import (
     Decision,
     RequestContext,
@@ -135,22 +136,8 @@ valid_policies = st.fixed_dictionaries(
         "Id": st.text(max_size=10),
     },
 )
-ELEMENTS = [
-    "Version",
-    "Id",
-    "Statement",
-    "Sid",
-    "Effect",
-    "Principal",
-    "NotPrincipal",
-    "Action",
-    "NotAction",
-    "Resource",
-    "NotResource",
-    "Condition",
-    "Unknown",
-    "effect",
-]
+#: Every element name the grammar knows, and two it does not (one only by its case).
+ELEMENTS = ["Version", "Id", "Statement", *STATEMENT_ELEMENTS, "Unknown", "effect"]
 
 
 def mutate(policy: dict[str, object], data: st.DataObject) -> dict[str, object]:

@@ -20,6 +20,10 @@ What each key spec holds:
 * ``SM2``: not generated; it exists only in the AWS China Regions. ``ML_KEM_512``:
   not generated; ``cryptography`` has ML-KEM-768 and ML-KEM-1024 only.
 
+Private keys are made, read and recognised in :mod:`.private_keys`, imported by the
+first asymmetric key: a session of symmetric and HMAC keys never loads
+``cryptography``'s asymmetric and serialization modules (issue #8).
+
 ``material_id`` has AWS's ``CurrentKeyMaterialId`` format, 64 lowercase hex
 characters (kms-facts §7.1); the fake draws it at random.
 """

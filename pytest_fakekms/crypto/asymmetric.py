@@ -36,6 +36,11 @@ decapsulate it with the private one. Decapsulate docs [BC]: a ciphertext whose l
 does not fit the key spec is InvalidCiphertextException; any other ciphertext, even one
 made for another key or altered, gives a 32-byte pseudo-random value (implicit
 rejection, which ``cryptography`` implements as FIPS 203 specifies).
+
+``cryptography``'s serialization module (about 5 ms to import, most of it its SSH
+support) is imported by the first call that reads or writes DER here (a data key pair,
+DeriveSharedSecret; GetPublicKey through ``Material.public_key_der``): Sign and Verify
+need none of it, so a session that only signs never loads it (issue #8).
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
@@ -102,6 +107,8 @@ def generate_data_key_pair(spec: str) -> tuple[bytes, bytes]:
     if spec not in DATA_KEY_PAIR_SPECS:
         raise ValueError(f"{spec!r} is not a DataKeyPairSpec")
     key = generate_private_key(spec)
+    from cryptography.hazmat.primitives import serialization  # DER: see the docstring
+
     private = key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -320,6 +327,8 @@ def derive_shared_secret(material: Material, public_key: bytes) -> bytes:
     key = _private_key(material)
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise ValueError(f"key agreement needs an ECC key, not {material}")
+    from cryptography.hazmat.primitives import serialization  # DER: see the docstring
+
     try:
         peer = serialization.load_der_public_key(public_key)
     except (ValueError, TypeError, UnsupportedAlgorithm):

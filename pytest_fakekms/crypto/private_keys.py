@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.hazmat.primitives.serialization import load_der_private_key
 
 from pytest_fakekms.crypto.rsa_pool import claim, give_back, new_rsa_key
 from pytest_fakekms.crypto.specs import (
@@ -83,6 +82,8 @@ def key_spec_of(key: PrivateKeyTypes) -> str | None:
 
 def _load_private_key(data: bytes) -> PrivateKeyTypes:
     try:
+        from cryptography.hazmat.primitives.serialization import load_der_private_key
+
         return load_der_private_key(data, password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise ValueError(f"not a DER PKCS#8 private key: {exc}") from exc

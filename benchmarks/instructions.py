@@ -232,11 +232,6 @@ def count_events(
     return events
 
 
-def count_instructions(side: str, case: bench.Case, calls: int, tree: Path | None = None) -> float:
-    """Machine instructions per call of ``case`` on ``side`` (:func:`count_events`)."""
-    return count_events(side, case, calls, tree)["instructions"]
-
-
 # --- two versions side by side ----------------------------------------------------------
 
 

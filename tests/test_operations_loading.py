@@ -14,13 +14,30 @@ from pytest_fakekms import operations
 from pytest_fakekms.operations import base
 from pytest_fakekms.operations.base import LOADED_ON_FIRST_USE, OPERATIONS
 
-_SESSION = """
+#: What every session below starts with: a fresh interpreter, boto3 and a client.
+_PROLOGUE = """
 import sys
 import boto3
 from pytest_fakekms import FakeKMS
 
 kms = boto3.client("kms", region_name="us-east-1", aws_access_key_id="AKIAEXAMPLE",
                    aws_secret_access_key="secret")
+"""
+
+
+def _runs_ok(session: str) -> None:
+    """Run ``session`` in a fresh interpreter (earlier tests have imported everything):
+    it must finish and print ``ok``."""
+    done = subprocess.run(
+        [sys.executable, "-c", session], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+_SESSION = (
+    _PROLOGUE
+    + """
 with FakeKMS():
     key_id = kms.create_key(Description="no crypto yet")["KeyMetadata"]["KeyId"]
     kms.create_alias(AliasName="alias/app", TargetKeyId=key_id)
@@ -33,28 +50,21 @@ with FakeKMS():
     assert "cryptography" in sys.modules
 print("ok")
 """
+)
 
 
 def test_a_session_without_cryptographic_calls_never_imports_cryptography() -> None:
     """A fresh interpreter (earlier tests have imported everything): keys, aliases,
     policies and tags need no ``cryptography``; the first Encrypt loads its module."""
-    done = subprocess.run(
-        [sys.executable, "-c", _SESSION], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "ok"
+    _runs_ok(_SESSION)
 
 
 _POLICY_ENGINE = "pytest_fakekms.policy.document"
 
-_SESSION_WITHOUT_POLICIES = """
-import sys
-import boto3
-from pytest_fakekms import FakeKMS
-
+_SESSION_WITHOUT_POLICIES = (
+    _PROLOGUE
+    + """
 ENGINE = %r
-kms = boto3.client("kms", region_name="us-east-1", aws_access_key_id="AKIAEXAMPLE",
-                   aws_secret_access_key="secret")
 with FakeKMS() as fake:
     key_id = kms.create_key(Description="no policy sent")["KeyMetadata"]["KeyId"]
     kms.describe_key(KeyId=key_id)
@@ -66,6 +76,7 @@ with FakeKMS() as fake:
     %s
 print("ok")
 """
+)
 
 _FIRST_POLICY = {
     "PutKeyPolicy": "kms.put_key_policy(KeyId=key_id, Policy=text)",
@@ -85,11 +96,7 @@ def test_a_session_loads_the_policy_engine_with_its_first_policy(first: str) -> 
     assert "IAM users" in kms.get_key_policy(KeyId=key_id)["Policy"]
     assert len(fake.policy_history(key_id)) == 2 if {first!r} == "CreateKey" else 3"""
     session = _SESSION_WITHOUT_POLICIES % (_POLICY_ENGINE, then)
-    done = subprocess.run(
-        [sys.executable, "-c", session], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "ok"
+    _runs_ok(session)
 
 
 _ASYMMETRIC = (
@@ -99,14 +106,10 @@ _ASYMMETRIC = (
     "cryptography.hazmat.primitives.asymmetric.rsa",
 )
 
-_SYMMETRIC_SESSION = """
-import sys
-import boto3
-from pytest_fakekms import FakeKMS
-
+_SYMMETRIC_SESSION = (
+    _PROLOGUE
+    + """
 ASYMMETRIC = %r
-kms = boto3.client("kms", region_name="us-east-1", aws_access_key_id="AKIAEXAMPLE",
-                   aws_secret_access_key="secret")
 with FakeKMS() as fake:
     key_id = kms.create_key()["KeyMetadata"]["KeyId"]
     blob = kms.encrypt(KeyId=key_id, Plaintext=b"secret")["CiphertextBlob"]
@@ -128,6 +131,7 @@ with FakeKMS() as fake:
     assert all(name in sys.modules for name in ASYMMETRIC if "serialization" not in name)
 print("ok")
 """
+)
 
 
 def test_a_symmetric_session_never_loads_the_asymmetric_cryptography() -> None:
@@ -137,21 +141,13 @@ def test_a_symmetric_session_never_loads_the_asymmetric_cryptography() -> None:
     its serialization module only with the first DER read or written (issue #8: a
     session's first Encrypt 16.3 -> 10.1 ms)."""
     session = _SYMMETRIC_SESSION % (_ASYMMETRIC,)
-    done = subprocess.run(
-        [sys.executable, "-c", session], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "ok"
+    _runs_ok(session)
 
 
-_SIGNING_SESSION = """
-import sys
-import boto3
-from pytest_fakekms import FakeKMS
-
+_SIGNING_SESSION = (
+    _PROLOGUE
+    + """
 SERIALIZATION = "cryptography.hazmat.primitives.serialization"
-kms = boto3.client("kms", region_name="us-east-1", aws_access_key_id="AKIAEXAMPLE",
-                   aws_secret_access_key="secret")
 with FakeKMS():
     key_id = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
     signed = kms.sign(KeyId=key_id, Message=b"m", SigningAlgorithm="ECDSA_SHA_256")
@@ -162,17 +158,14 @@ with FakeKMS():
     assert SERIALIZATION in sys.modules
 print("ok")
 """
+)
 
 
 def test_signing_never_loads_the_der_serialization_until_a_public_key_is_read() -> None:
     """``cryptography``'s serialization module (about 5 ms, mostly its SSH support) loads
     with the first call that reads or writes DER (GetPublicKey here), not with the
     first Sign (issue #8: a session's first Sign 16.3 -> 11.6 ms)."""
-    done = subprocess.run(
-        [sys.executable, "-c", _SIGNING_SESSION], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "ok"
+    _runs_ok(_SIGNING_SESSION)
 
 
 def test_the_first_use_table_matches_what_the_modules_register() -> None:

@@ -2,7 +2,7 @@
 
 Apart from :mod:`.material` so that a test session that only encrypts with symmetric
 keys (or makes MACs) never imports ``cryptography``'s asymmetric and serialization
-modules: about 5 ms of the session's first Encrypt (issue #8). :mod:`.material` calls
+modules: about 6 ms of the session's first Encrypt (issue #8). :mod:`.material` calls
 in here for the asymmetric specs.
 """
 
@@ -81,9 +81,10 @@ def key_spec_of(key: PrivateKeyTypes) -> str | None:
 
 
 def _load_private_key(data: bytes) -> PrivateKeyTypes:
-    try:
-        from cryptography.hazmat.primitives.serialization import load_der_private_key
+    # DER: loaded by the first key read (see crypto/asymmetric.py's docstring).
+    from cryptography.hazmat.primitives.serialization import load_der_private_key
 
+    try:
         return load_der_private_key(data, password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise ValueError(f"not a DER PKCS#8 private key: {exc}") from exc

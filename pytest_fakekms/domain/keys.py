@@ -11,6 +11,7 @@ import types
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from pytest_fakekms.crypto.material import Material, new_material
 from pytest_fakekms.crypto.specs import CUSTOMER_MASTER_KEY_SPECS, metadata_algorithms
 from pytest_fakekms.domain.grants import NO_GRANTS, GrantCollection
 from pytest_fakekms.domain.identifiers import derived_uuid, random_hex_id
@@ -19,7 +20,6 @@ from pytest_fakekms.errors import KMSError
 from pytest_fakekms.recorder import freeze
 
 if TYPE_CHECKING:
-    from pytest_fakekms.crypto.material import Material
     from pytest_fakekms.crypto.wrapping import ImportParameters
 
 
@@ -219,8 +219,6 @@ class KeyRecord:
         """Make a new material version current and record the rotation; older versions
         stay, so ciphertexts made under them still decrypt (their blobs name the version).
         Only for symmetric encryption keys; call with the backend lock held."""
-        from pytest_fakekms.crypto.material import new_material  # asymmetric: cryptography
-
         previous = self.current_material()
         material = new_material(self.key_spec, previous.version + 1)
         self.materials = (*self.materials, material)
@@ -309,8 +307,6 @@ class KeyRecord:
             self.delete_imported_material()
 
     def _first_material(self) -> Material:
-        from pytest_fakekms.crypto.material import new_material  # asymmetric: cryptography
-
         if self.origin == "EXTERNAL":
             # Keys with imported material have none until it is imported; the key-state
             # table rejects them while PendingImport ([5], kms-facts §3.2, VERIFIED text).

@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from pytest_fakekms.crypto.material import discard_unseen
 from pytest_fakekms.domain.identifiers import parse_key_identifier
 from pytest_fakekms.domain.keys import KeyRecord
 from pytest_fakekms.domain.keystates import check_key_state
@@ -121,12 +122,8 @@ class Context:
         request failed, so nothing outside the fake saw that material: RSA keys go back
         to the process's pool instead of using it up."""
         for record in self.bare:
-            if record.materials:
-                # Only a key that made material: cryptography is loaded by then.
-                from pytest_fakekms.crypto.material import discard_unseen
-
-                for material in record.materials:
-                    discard_unseen(material)
+            for material in record.materials:
+                discard_unseen(material)
             record.materials = ()
 
     def key(self, params: Params, member: str = "KeyId", *, check_state: bool = True) -> KeyRecord:

@@ -6,15 +6,17 @@ from __future__ import annotations
 import gc
 import socket
 import threading
+import time
 import weakref
 from typing import Any
 
 import boto3
+import botocore.endpoint
 import botocore.session
 import pytest
 from botocore.config import Config
 
-from pytest_fakekms import FakeKMS
+from pytest_fakekms import FakeKMS, interceptor
 
 
 @pytest.fixture
@@ -69,19 +71,26 @@ def test_custom_endpoint_url_and_any_region(fake_kms: Any) -> None:
 
 
 def test_plain_botocore_session_and_default_session(fake_kms: Any) -> None:
-    botocore_client = botocore.session.get_session().create_client("kms", region_name="us-east-1")
+    botocore_client: Any = botocore.session.get_session().create_client(
+        "kms", region_name="us-east-1"
+    )
     boto3_client = boto3.client("kms", region_name="us-east-1")
     key_id = botocore_client.create_key()["KeyMetadata"]["KeyId"]
     assert boto3_client.describe_key(KeyId=key_id)["KeyMetadata"]["KeyId"] == key_id
 
 
 def test_hook_is_gone_after_the_fake_stops(no_network: None) -> None:
-    from botocore.endpoint import Endpoint
-
-    original = Endpoint._send_request
+    endpoint: Any = botocore.endpoint  # its private names are not in botocore's stubs
+    original, original_time = endpoint.Endpoint._send_request, endpoint.time
+    client = _plain_client()
     with FakeKMS():
-        assert Endpoint._send_request is not original
-    assert Endpoint._send_request is original
+        client.list_keys()
+        assert endpoint.Endpoint._send_request is not original
+        assert endpoint.time is not original_time
+        assert _before_send_handlers(client, "ListKeys") == [interceptor._before_send]
+    assert endpoint.Endpoint._send_request is original
+    assert endpoint.time is original_time
+    assert _before_send_handlers(client, "ListKeys") == []
 
 
 def test_two_active_fakes_is_a_usage_error() -> None:
@@ -120,6 +129,7 @@ def test_coexists_with_moto_for_s3(moto_first: bool, no_network: None) -> None:
         key_id = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"]
         assert fake.key(key_id).key_id == key_id  # KMS went to the fake, not to moto
         assert fake.calls.operations == ["CreateKey"]
+        assert not moto.backends.get_backend("kms")["123456789012"]["us-east-1"].keys
 
 
 class _nested:
@@ -236,3 +246,119 @@ def test_a_back_off_whose_retry_never_came_is_not_carried_over(fake_kms: Any) ->
     throttled, next_request = fake_kms.calls
     assert (throttled.attempt, throttled.error) == (1, "ThrottlingException")
     assert (next_request.attempt, next_request.error, next_request.backoff) == (1, None, 0.0)
+
+
+# --- the two paths: the fake's handler alone on the client, or a view ------------------------
+
+
+def _before_send_handlers(client: Any, operation: str) -> list[Any]:
+    """The ``before-send`` handlers botocore would call for ``operation`` on ``client``."""
+    return list(client.meta.events._emitter._handlers.prefix_search(f"before-send.kms.{operation}"))
+
+
+@pytest.fixture
+def views(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the per-call endpoint views the interceptor makes."""
+    made: list[int] = []
+    original = interceptor._KMSEmitter.__init__
+
+    def counted(self: Any, inner: Any, dispatcher: Any) -> None:
+        made.append(1)
+        original(self, inner, dispatcher)
+
+    monkeypatch.setattr(interceptor._KMSEmitter, "__init__", counted)
+    return made
+
+
+def _plain_client(**config: Any) -> Any:
+    """A KMS client with no ``before-send`` handler of anyone's (moto's stub, when moto
+    was imported before it was made, taken off)."""
+    client = boto3.client("kms", region_name="us-east-1", config=Config(**config))
+    for handler in _before_send_handlers(client, "ListKeys"):
+        client.meta.events.unregister("before-send", handler)
+    return client
+
+
+def test_a_plain_client_is_answered_by_the_handler_alone(fake_kms: Any, views: list[int]) -> None:
+    """The fast path (issue #8): no other handler can answer, so botocore's own pipeline
+    calls the fake's handler and no per-call view is made."""
+    client = _plain_client()
+    client.describe_key(KeyId=client.create_key()["KeyMetadata"]["KeyId"])
+    assert views == []
+    assert _before_send_handlers(client, "DescribeKey") == [interceptor._before_send]
+    assert fake_kms.calls.operations == ["CreateKey", "DescribeKey"]
+
+
+@pytest.mark.parametrize("where", ["before-send", "before-send.kms.DescribeKey"])
+def test_other_before_send_handlers_never_see_a_kms_request(
+    fake_kms: Any, views: list[int], where: str
+) -> None:
+    """Another handler on the client (a stub of anyone's) would see every request the
+    fake answers, and could answer it too: for its requests the fake answers through a
+    view instead, and the handler is never called."""
+    client = _plain_client()
+    key_id = client.create_key()["KeyMetadata"]["KeyId"]
+    seen: list[str] = []
+    client.meta.events.register(where, lambda event_name, **_: seen.append(event_name))
+    assert client.describe_key(KeyId=key_id)["KeyMetadata"]["KeyId"] == key_id
+    assert client.list_keys()["Keys"]
+    assert seen == []
+    assert len(views) == (2 if where == "before-send" else 1)
+
+
+def test_an_idle_moto_stub_leaves_the_handler_alone(views: list[int], no_network: None) -> None:
+    """moto's stub sits on every client of a session made after ``import moto`` and
+    answers nothing outside ``mock_aws()``; inside it, the fake answers through a view
+    and moto's KMS stays empty (``test_coexists_with_moto_for_s3``)."""
+    moto = pytest.importorskip("moto")
+    with FakeKMS() as fake:
+        client = boto3.Session().client("kms", region_name="us-east-1")
+        client.list_keys()
+        assert len(_before_send_handlers(client, "ListKeys")) == 2  # the fake's and moto's
+        assert views == []
+        with moto.mock_aws():
+            client.list_keys()
+        assert views == [1]
+        assert fake.calls.operations == ["ListKeys", "ListKeys"]
+
+
+@pytest.mark.parametrize("path", ["alone", "view"])
+def test_retries_wait_on_the_virtual_clock_only(
+    fake_kms: Any, views: list[int], monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """On either path, a retried call never sleeps for real: each back-off goes on the
+    fake's clock and on the next attempt's record."""
+    client = _plain_client(retries={"mode": "standard", "max_attempts": 3})
+    if path == "view":
+        client.meta.events.register("before-send", lambda **_: None)
+    key_id = fake_kms.create_key().key_id
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    fake_kms.inject_fault("DescribeKey", "ThrottlingException", times=2)
+    before = fake_kms.clock.now()
+    client.describe_key(KeyId=key_id)
+    attempts = fake_kms.calls.filter("DescribeKey")
+    assert [(c.attempt, c.error) for c in attempts] == [
+        (1, "ThrottlingException"),
+        (2, "ThrottlingException"),
+        (3, None),
+    ]
+    assert attempts[0].backoff == 0.0
+    assert attempts[1].backoff > 0
+    assert attempts[2].backoff > 0
+    waited = attempts[1].backoff + attempts[2].backoff
+    # The clock reads to the millisecond (test_clock.py::test_the_clock_reads_to_the_millisecond).
+    assert (fake_kms.clock.now() - before).total_seconds() == pytest.approx(waited, abs=1e-3)
+    assert all(seconds == 0 for seconds in slept)
+    assert (views == []) == (path == "alone")
+
+
+def test_other_sleeps_in_botocore_stay_real(fake_kms: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a fake is active, botocore.endpoint's ``time`` is the fake's stand-in; a
+    wait outside a call through the fake (another service's retry) sleeps for real."""
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    stand_in: Any = botocore.endpoint.time  # type: ignore[attr-defined]  # not re-exported
+    stand_in.sleep(0.25)
+    assert slept == [0.25]
+    assert stand_in.monotonic is time.monotonic

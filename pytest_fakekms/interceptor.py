@@ -27,7 +27,7 @@ emitter answers ``needs-retry`` with a wait of 0; on the alone path
 sleeps for real for anything else.
 
 The alone path exists for speed (issue #8): the view passes each of a call's five
-events through a Python wrapper, about 2 % of a call in place.
+events through a Python wrapper, about 1 % of a call (docs/performance.md).
 """
 
 from __future__ import annotations

@@ -174,7 +174,8 @@ def test_a_client_kept_across_fakes_is_answered_by_each_in_turn(no_network: None
 
 def test_the_interceptor_keeps_no_client_alive() -> None:
     """A client that goes is collected while the fake stays active: nothing the
-    interceptor keeps (it makes a view of the endpoint per call) holds on to it."""
+    interceptor keeps (a view of the endpoint per call, or the set of emitters that
+    carry its handler, which holds them weakly) holds on to it."""
     with FakeKMS():
         dropped = boto3.client("kms", region_name="us-east-1")
         dropped.list_keys()

@@ -3,9 +3,9 @@
 The clock starts at the wall-clock time the fake was created and then moves only
 when a test advances it, when a fault's ``latency`` elapses, or when botocore's
 retry back-off would have slept (the interceptor adds the delay here, and
-botocore's sleep takes no time). Tests that wait for a deletion window or a retry never wait in wall
-time. Listeners run after each advance; the backend uses one to complete the
-scheduled deletions that came due (kms-facts §7.2).
+botocore's sleep takes no time). Tests that wait for a deletion window or a retry
+never wait in wall time. Listeners run after each advance; the backend uses one to
+complete the scheduled deletions that came due (kms-facts §7.2).
 """
 
 from __future__ import annotations

@@ -92,6 +92,14 @@ def _lowered(headers: Any) -> Any:
         return headers
 
 
+def _wait(dispatcher: Dispatcher, seconds: float) -> float:
+    """A retry's wait, on the fake's clock instead of the wall's: the back-off to record
+    on the call's next attempt."""
+    backoff = float(seconds)
+    dispatcher.state.clock.advance(backoff)
+    return backoff
+
+
 # --- the alone path ------------------------------------------------------------------------
 
 
@@ -137,8 +145,7 @@ class _VirtualSleep:
         if call is None:
             self._real.sleep(seconds)
             return
-        call.backoff = float(seconds)
-        call.dispatcher.state.clock.advance(call.backoff)
+        call.backoff = _wait(call.dispatcher, seconds)
 
 
 def _answers_alone(emitter: Any, event_name: str) -> bool:
@@ -196,8 +203,7 @@ class _KMSEmitter:
         if event_name[:12] == "needs-retry.":
             delay = first_non_none_response(responses)
             if delay is not None and delay is not False:
-                self._backoff = float(delay)
-                self._dispatcher.state.clock.advance(self._backoff)
+                self._backoff = _wait(self._dispatcher, delay)
                 return [(self.emit, 0)]
         return responses
 

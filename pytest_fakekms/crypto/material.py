@@ -110,9 +110,9 @@ def discard_unseen(material: Material) -> None:
     """Forget ``material``, made by :func:`new_material` and never seen outside the fake
     (a failed first use): an RSA key goes back to the pool (``rsa_pool.give_back``)."""
     if material.generated and material.private_key is not None:
-        from pytest_fakekms.crypto.private_keys import give_back_unseen
+        from pytest_fakekms.crypto.rsa_pool import give_back  # loaded with the key itself
 
-        give_back_unseen(material.private_key)
+        give_back(material.private_key)
 
 
 def material_from_bytes(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from pytest_fakekms.crypto.rsa_pool import claim, give_back, new_rsa_key
+from pytest_fakekms.crypto.rsa_pool import claim, new_rsa_key
 from pytest_fakekms.crypto.specs import (
     ALL_KEY_SPECS,
     MAC,
@@ -60,13 +60,6 @@ def load_private_key(key_spec: str, data: bytes) -> PrivateKeyTypes:
     if isinstance(key, rsa.RSAPrivateKey):
         claim(key)
     return key
-
-
-def give_back_unseen(key: PrivateKeyTypes) -> None:
-    """A generated private key nothing outside the fake saw: an RSA key goes back to the
-    pool (``rsa_pool.give_back``); others are simply dropped."""
-    if isinstance(key, rsa.RSAPrivateKey):
-        give_back(key)
 
 
 def key_spec_of(key: PrivateKeyTypes) -> str | None:

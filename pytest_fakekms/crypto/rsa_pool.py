@@ -63,11 +63,14 @@ def new_rsa_key(bits: int) -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(PUBLIC_EXPONENT, bits)
 
 
-def give_back(key: rsa.RSAPrivateKey) -> None:
+def give_back(key: object) -> None:
     """Take back a key :func:`new_rsa_key` made that nothing outside the fake has seen:
     the first material of a key whose first use failed (a failed request changes no
     state, so the key gets new material at its next use). The next request for a key
-    of its size gets it, so failures do not use up the pool."""
+    of its size gets it, so failures do not use up the pool. A private key of another
+    kind (ECC, Ed25519, post-quantum: generated afresh every time) is simply dropped."""
+    if not isinstance(key, rsa.RSAPrivateKey):
+        return
     with _lock:
         _returned.setdefault(key.key_size, []).append(key)
 

@@ -24,7 +24,8 @@ call (so of the same thread), and no real time passes. On the view path its
 emitter answers ``needs-retry`` with a wait of 0; on the alone path
 ``botocore.endpoint``'s ``time`` is, while a fake is active, a stand-in whose
 ``sleep`` does that for the call this thread is making through the fake, and
-sleeps for real for anything else.
+sleeps for real for anything else: another service's call made from a handler
+during that KMS call included (``_send_elsewhere`` sets the KMS call aside for it).
 
 The alone path exists for speed (issue #8): the view passes each of a call's five
 events through a Python wrapper, about 1 % of a call (docs/performance.md).
@@ -213,8 +214,10 @@ class _KMSEmitter:
 
 def _send_request(self: Any, request_dict: Any, operation_model: Any) -> Any:
     dispatcher = _active
-    if dispatcher is None or self._endpoint_prefix != "kms":
+    if dispatcher is None:
         return _original_send_request(self, request_dict, operation_model)
+    if self._endpoint_prefix != "kms":
+        return _send_elsewhere(self, request_dict, operation_model)
     if not _model_offered:
         _offer_model(operation_model)
     emitter = self._event_emitter
@@ -231,6 +234,20 @@ def _send_request(self: Any, request_dict: Any, operation_model: Any) -> Any:
     view.__dict__.update(self.__dict__)
     view._event_emitter = _KMSEmitter(emitter, dispatcher)
     return _original_send_request(view, request_dict, operation_model)
+
+
+def _send_elsewhere(self: Any, request_dict: Any, operation_model: Any) -> Any:
+    """Another service's request, sent by botocore as it is. Made from a handler while
+    this thread's KMS call is on the alone path, it is not that call: its retry waits
+    must sleep for real, not go on the fake's clock and the KMS call's record."""
+    previous = _calls.current
+    if previous is None:
+        return _original_send_request(self, request_dict, operation_model)
+    _calls.current = None
+    try:
+        return _original_send_request(self, request_dict, operation_model)
+    finally:
+        _calls.current = previous
 
 
 _model_offered = False

@@ -14,6 +14,7 @@ import boto3
 import botocore.endpoint
 import botocore.session
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 
 from pytest_fakekms import FakeKMS, interceptor
@@ -363,3 +364,47 @@ def test_other_sleeps_in_botocore_stay_real(fake_kms: Any, monkeypatch: pytest.M
     stand_in.sleep(0.25)
     assert slept == [0.25]
     assert stand_in.monotonic is time.monotonic
+
+
+def test_a_retry_of_another_service_inside_a_kms_call_sleeps_for_real(
+    fake_kms: Any, views: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A handler of the KMS call (here on ``request-created``) that makes a call to
+    another service on the same thread: that call's retry waits for real, and neither
+    the fake's clock nor the KMS call's record takes its back-off."""
+    answers = [500, 200]
+
+    def dynamodb_answers(request: Any, **_: Any) -> AWSResponse:
+        status = answers.pop(0)
+        body = b'{"TableNames": []}' if status == 200 else b'{"__type": "InternalServerError"}'
+        return AWSResponse(request.url, status, {}, _Raw(body))  # type: ignore[arg-type]
+
+    dynamodb = boto3.client(
+        "dynamodb", region_name="us-east-1", config=Config(retries={"mode": "standard"})
+    )
+    dynamodb.meta.events.register_first("before-send.dynamodb.ListTables", dynamodb_answers)
+    client = _plain_client()
+    client.meta.events.register(
+        "request-created.kms.DescribeKey", lambda **_: dynamodb.list_tables()
+    )
+    key_id = fake_kms.create_key().key_id
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    before = fake_kms.clock.now()
+    client.describe_key(KeyId=key_id)
+    assert answers == []  # DynamoDB was asked twice: its call was retried
+    assert len(slept) == 1
+    assert slept[0] > 0
+    assert fake_kms.clock.now() == before
+    assert fake_kms.calls.one("DescribeKey").backoff == 0.0
+    assert views == []  # the KMS call took the alone path
+
+
+class _Raw:
+    """The raw body an ``AWSResponse`` streams its content from."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self._body

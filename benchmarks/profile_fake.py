@@ -24,7 +24,9 @@ runs), where they cost two to three times as much as in a tight loop.
 The "warm and cold" section replays each case's requests straight into
 ``Dispatcher.handle``, back to back and with one botocore call before each: that
 call alone about doubles the fake's time (the CPU's caches), which is why the in
-place steps cost more.
+place steps cost more. It ends with a control, integer arithmetic in generated
+functions, which the same call barely slows: what goes cold is the data the fake
+touches, not its bytecode.
 
 A last section seeds keys under ``tracemalloc`` and lists the allocation sites
 that hold the memory a key costs (grouped by file and line).
@@ -50,7 +52,7 @@ import timeit
 import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import boto3
 from botocore.awsrequest import AWSResponse, HTTPHeaders
@@ -522,25 +524,53 @@ def warm_and_cold(calls: int, rounds: int = 5) -> str:
             call()
             delattr(dispatcher, "handle")
         # Replayed with the fake stopped, so that the floor's client reaches the floor.
-        for _ in range(calls):  # warm-up: the interpreter specializes what it runs often
-            for request in captured:
-                pollute()
-                real_handle(*request)
-        timings: dict[str, list[float]] = {"warm": [], "cold": []}
-        for _ in range(rounds):
-            for mode, before in (("warm", None), ("cold", pollute)):
-                total = 0
-                for _ in range(calls):
-                    for request in captured:
-                        if before is not None:
-                            before()
-                        start = time.perf_counter_ns()
-                        real_handle(*request)
-                        total += time.perf_counter_ns() - start
-                timings[mode].append(total / (calls * len(captured)) / 1e3)
-        warm, cold = (statistics.median(timings[m]) for m in ("warm", "cold"))
+        replays = [functools.partial(real_handle, *request) for request in captured]
+        warm, cold = _warm_and_cold(replays, pollute, calls, rounds)
         lines.append(f"{case.name[:52]:52}{warm:10.1f}{cold:10.1f}{cold / warm:10.2f}x")
+    lines.append("control: integer arithmetic, 2,400 bytecodes a call, no objects made")
+    for functions in (1, 200):
+        warm, cold = _warm_and_cold([_arithmetic(functions)], pollute, calls, rounds)
+        name = f"  in {functions} function{'s' if functions > 1 else ''}"
+        lines.append(f"{name:52}{warm:10.1f}{cold:10.1f}{cold / warm:10.2f}x")
     return "\n".join(lines) + "\n"
+
+
+def _warm_and_cold(
+    replays: Sequence[Callable[[], object]], pollute: Callable[[], object], calls: int, rounds: int
+) -> tuple[float, float]:
+    """µs per replay, median over ``rounds``: back to back, and each after ``pollute()``."""
+    for _ in range(calls):  # warm-up: the interpreter specializes what it runs often
+        for replay in replays:
+            pollute()
+            replay()
+    timings: dict[str, list[float]] = {"warm": [], "cold": []}
+    for _ in range(rounds):
+        for mode, before in (("warm", None), ("cold", pollute)):
+            total = 0
+            for _ in range(calls):
+                for replay in replays:
+                    if before is not None:
+                        before()
+                    start = time.perf_counter_ns()
+                    replay()
+                    total += time.perf_counter_ns() - start
+            timings[mode].append(total / (calls * len(replays)) / 1e3)
+    warm, cold = (statistics.median(timings[m]) for m in ("warm", "cold"))
+    return warm, cold
+
+
+def _arithmetic(functions: int, bytecodes: int = 2400) -> Callable[[], object]:
+    """The control: ``bytecodes`` of integer arithmetic spread over ``functions``
+    generated functions, touching no object but small ints. Cold, it costs about what
+    it costs warm: the fake's penalty is in the data and C code it touches, not in
+    how many bytecodes or Python functions it runs."""
+    statements = "\n".join(f"    a = (a + {k}) ^ b" for k in range(bytecodes // functions // 4))
+    source = [f"def f{f}(a, b):\n{statements}\n    return a" for f in range(functions)]
+    calls = "\n".join(f"    a = f{f}(a, b)" for f in range(functions))
+    source.append(f"def run():\n    a, b = 1, 3\n{calls}\n    return a")
+    namespace: dict[str, Any] = {}
+    exec(compile("\n\n".join(source), f"<control {functions}>", "exec"), namespace)
+    return cast("Callable[[], object]", namespace["run"])
 
 
 def _short(frame: tracemalloc.Frame) -> str:

@@ -18,7 +18,6 @@ from pytest_fakekms.consistency import EventualConsistency
 from pytest_fakekms.errors import KMSError
 from pytest_fakekms.operations import load_core, load_for
 from pytest_fakekms.operations.base import OPERATIONS, Context, ReusedResult
-from pytest_fakekms.recorder import Call
 from pytest_fakekms.state import FakeState, account_of, find_key
 from pytest_fakekms.throttling import Throttle
 
@@ -162,25 +161,24 @@ class Dispatcher:
         backoff: float,
         transport: str,
     ) -> None:
+        # Call's fields in order: the log makes the Call when a test first reads it.
         self.state.recorder.record(
-            Call._of(
-                {
-                    "operation": ctx.operation,
-                    "params": params,
-                    "response": result if error is None else None,
-                    "error": error.code if error else None,
-                    "error_message": error.message if error else None,
-                    "http_status": status,
-                    "region": ctx.region,
-                    "account_id": ctx.account_id,
-                    "caller": ctx.caller,
-                    "attempt": attempt,
-                    "at": self.state.clock.now(),
-                    "injected": injected,
-                    "backoff": backoff,
-                    "key_id": ctx.key_id,
-                    "transport": transport,
-                }
+            (
+                ctx.operation,
+                params,
+                result if error is None else None,
+                error.code if error else None,
+                error.message if error else None,
+                status,
+                ctx.region,
+                ctx.account_id,
+                ctx.caller,
+                attempt,
+                self.state.clock.now(),
+                injected,
+                backoff,
+                ctx.key_id,
+                transport,
             )
         )
 

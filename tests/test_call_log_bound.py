@@ -14,11 +14,12 @@ import pytest
 from conftest import kms_client
 from hypothesis import given
 from hypothesis import strategies as st
+from test_recorder import T0
 from test_server import http_client
 
 from pytest_fakekms import FakeKMS
 from pytest_fakekms.__main__ import build_parser, standalone_fake
-from pytest_fakekms.recorder import CallRecorder
+from pytest_fakekms.recorder import CallFields, CallRecorder
 
 
 def test_the_most_recent_calls_are_kept() -> None:
@@ -61,21 +62,33 @@ def _last(items: list[int], limit: int | None) -> list[int]:
     return items if limit is None else items[max(len(items) - limit, 0) :] if limit else []
 
 
-@given(limit=st.one_of(st.none(), st.integers(0, 6)), count=st.integers(0, 40))
-def test_the_recorder_keeps_the_last_limit_calls(limit: int | None, count: int) -> None:
+def _fields(n: int) -> CallFields:
+    """Call n's fields as the request path records them (its number is its attempt)."""
+    return ("DescribeKey", {}, {}, None, None, 200, "us-east-1", "123456789012",
+            "arn:aws:iam::123456789012:root", n, T0, False, 0.0, None, "in-process")  # fmt: skip
+
+
+@given(
+    limit=st.one_of(st.none(), st.integers(0, 6)),
+    reads=st.lists(st.booleans(), max_size=40),
+)
+def test_the_recorder_keeps_the_last_limit_calls(limit: int | None, reads: list[bool]) -> None:
     """Whatever the bound and however many calls, ``calls`` is the last ``limit`` of
-    them in order, and snapshots keep what they saw while the log is trimmed."""
+    them in order, and snapshots keep what they saw while the log is trimmed. Calls are
+    recorded as their fields and become Calls when read: ``reads`` says after which
+    calls a snapshot is taken, so trimming meets entries read and not read alike."""
     recorder = CallRecorder(limit)
     snapshots = []
-    for n in range(count):
-        recorder.record(n)  # type: ignore[arg-type]  (any object stands for a Call)
-        snapshots.append((n, recorder.calls))
-    assert list(recorder.calls) == _last(list(range(count)), limit)
+    for n, read in enumerate(reads):
+        recorder.record(_fields(n))
+        if read:
+            snapshots.append((n, recorder.calls))
+    assert [c.attempt for c in recorder.calls] == _last(list(range(len(reads))), limit)
     assert len(recorder) == len(recorder.calls)
     if limit is not None:  # what is forgotten is gone, not hidden: memory stays bounded
         assert len(recorder._calls) < max(2 * limit, 1)
     for n, snapshot in snapshots:
-        assert list(snapshot) == _last(list(range(n + 1)), limit)
+        assert [c.attempt for c in snapshot] == _last(list(range(n + 1)), limit)
 
 
 def test_the_standalone_server_keeps_no_call() -> None:

@@ -475,7 +475,12 @@ class TestRender:
         log = CallList(make_call("DescribeKey", KeyId=f"k{i}") for i in range(1, 10_001))
         summarised: list[Call] = []
         original = Call.summary
-        monkeypatch.setattr(Call, "summary", lambda call: summarised.append(call) or original(call))
+
+        def counted(call: Call) -> str:
+            summarised.append(call)
+            return original(call)
+
+        monkeypatch.setattr(Call, "summary", counted)
         lines = log.render(limit=6).splitlines()
         assert len(summarised) == 6
         assert lines[3] == "  … 9994 calls omitted …"
@@ -486,6 +491,21 @@ class TestRender:
 
 
 class TestCallRecorder:
+    def test_fields_recorded_become_one_call_when_read(self) -> None:
+        """The request path records a call's fields (issue #8): the log makes the Call
+        on the first read, once, with every field in place and params frozen."""
+        recorder = CallRecorder()
+        call = make_call("Encrypt", KeyId=KEY, Plaintext=b"x")
+        fields = tuple(getattr(call, f.name) for f in dataclasses.fields(Call))
+        recorder.record(fields)
+        recorder.record(make_call("DescribeKey"))
+        first = recorder.calls[0]
+        assert type(first) is Call
+        assert first == call
+        assert isinstance(first.params, FrozenDict)
+        assert recorder.calls[0] is first  # made once, kept
+        assert recorder.calls.operations == ["Encrypt", "DescribeKey"]
+
     def test_record_and_read(self) -> None:
         recorder = CallRecorder()
         assert recorder.calls == []

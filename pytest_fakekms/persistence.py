@@ -48,6 +48,7 @@ from cryptography.hazmat.primitives.serialization import (
 from pytest_fakekms.crypto.material import Material, material_from_bytes
 from pytest_fakekms.domain.backend import AliasRecord
 from pytest_fakekms.domain.grants import GrantRecord, plain_constraints
+from pytest_fakekms.domain.identifiers import is_key_id
 from pytest_fakekms.domain.keys import KeyRecord, Rotation
 from pytest_fakekms.domain.keystates import KeyState
 from pytest_fakekms.history import PolicyVersion
@@ -255,6 +256,8 @@ def _load_key(entry: Mapping[str, Any]) -> KeyRecord:
             value = _datetime(value)
         kwargs[field.name] = value
     record = KeyRecord(**kwargs)
+    if not is_key_id(record.key_id):  # requests find stored keys by a well-formed id alone
+        raise ValueError(f"not a key id in a saved state: {record.key_id!r}")
     record.state = KeyState(entry.get("state", KeyState.ENABLED.value))
     record.materials = tuple(_load_material(m) for m in entry.get("materials", []))
     record.rotations = tuple(_load_rotation(r) for r in entry.get("rotations", []))

@@ -225,6 +225,19 @@ def test_load_rejects_other_formats() -> None:
     assert dump_state(FakeKMS())["keys"] == []
 
 
+def test_load_rejects_a_key_id_that_is_not_one() -> None:
+    """Requests find a stored key by its id alone (``Context.key``), which is right only
+    while every stored id is well formed: a hand-edited state cannot break that."""
+    fake = FakeKMS()
+    fake.create_key()
+    saved = dump_state(fake)
+    saved["keys"][0]["key_id"] = "my-key"
+    into = FakeKMS()
+    with pytest.raises(ValueError, match="not a key id in a saved state: 'my-key'"):
+        load_state(saved, into)
+    assert into.keys() == []
+
+
 def _root_policy() -> dict[str, Any]:
     return {
         "Version": "2012-10-17",

@@ -128,14 +128,25 @@ class Context:
 
     def key(self, params: Params, member: str = "KeyId", *, check_state: bool = True) -> KeyRecord:
         """Resolve ``params[member]`` to a key, with AWS's errors, and apply the key-state table."""
-        ref = parse_key_identifier(
-            params[member],
-            operation=self.operation,
-            member=member,
-            account_id=self.account_id,
-            region=self.region,
+        value = params[member]
+        # Most requests name a key of the caller's account and Region by its id: one
+        # look-up finds it. It is the key parsing would find, as only a well-formed key id
+        # names a stored key; anything else (an ARN, an alias, no such key) is parsed.
+        backend = self.state.backend
+        record = (
+            backend.store(self.account_id, self.region).keys.get(value)
+            if value.__class__ is str
+            else None
         )
-        record = self.state.backend.find(ref)
+        if record is None:
+            ref = parse_key_identifier(
+                value,
+                operation=self.operation,
+                member=member,
+                account_id=self.account_id,
+                region=self.region,
+            )
+            record = backend.find(ref)
         if self.key_id is None:
             self.key_id = record.key_id
         if not record.materials:

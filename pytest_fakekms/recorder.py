@@ -319,22 +319,52 @@ def _positions(numbers: Sequence[int]) -> str:
     return f"calls {listed} and {numbers[-1]}"
 
 
+#: A call as the request path records it: the values of :class:`Call`'s fields, in order.
+CallFields = tuple[
+    str, Mapping[str, Any], Mapping[str, Any] | None, str | None, str | None, int, str, str,
+    str, int, datetime, bool, float, str | None, str,
+]  # fmt: skip
+_FIELD_NAMES = tuple(field.name for field in fields(Call))
+
+
+def _as_call(entry: Call | CallFields) -> Call:
+    """A recorded entry as a :class:`Call` (the request path records fields)."""
+    if isinstance(entry, tuple):
+        return Call._of(dict(zip(_FIELD_NAMES, entry, strict=True)))
+    return entry
+
+
 class CallList(Sequence[Call]):
-    """A read-only, list-like sequence of recorded :class:`Call` values, oldest first."""
+    """A read-only, list-like sequence of recorded :class:`Call` values, oldest first.
+
+    A snapshot of the log views the recorder's own list, where the request path left
+    each call as a tuple of its fields: an entry becomes a :class:`Call` when it is
+    first read, in that list, so that reading a few calls out of 100,000 (a failing
+    test's report) makes only those.
+    """
 
     __slots__ = ("_items", "_length")
 
     def __init__(self, calls: Iterable[Call] = ()) -> None:
-        self._items: Sequence[Call] = tuple(calls)
+        self._items: Sequence[Call | CallFields] = tuple(calls)
         self._length = len(self._items)
 
     @classmethod
-    def _view(cls, items: Sequence[Call], length: int) -> CallList:
+    def _view(cls, items: list[Call | CallFields], length: int) -> CallList:
         """The first ``length`` items of an append-only list, without copying them."""
         view = cls.__new__(cls)
         view._items = items
         view._length = length
         return view
+
+    def _at(self, index: int) -> Call:
+        """Item ``index``, made a :class:`Call` (once, in place) if it is still fields."""
+        entry = self._items[index]
+        if isinstance(entry, tuple):  # only in a view: its list is the recorder's
+            call = _as_call(entry)
+            cast("list[Call | CallFields]", self._items)[index] = call
+            return call
+        return entry
 
     def __len__(self) -> int:
         return self._length
@@ -346,14 +376,17 @@ class CallList(Sequence[Call]):
     def __getitem__(self, index: SupportsIndex | slice) -> Call | CallList:
         bounds = range(self._length)
         if isinstance(index, slice):
-            return CallList(self._items[i] for i in bounds[index])
+            return CallList(map(self._at, bounds[index]))
         try:
-            return self._items[bounds[index]]
+            return self._at(bounds[index])
         except IndexError:
             raise IndexError(f"CallList index out of range ({_count(self._length)})") from None
 
     def __iter__(self) -> Iterator[Call]:
-        return islice(self._items, self._length)
+        items = self._items
+        for index in range(self._length):
+            entry = items[index]
+            yield self._at(index) if isinstance(entry, tuple) else entry
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (CallList, list, tuple)):
@@ -376,7 +409,7 @@ class CallList(Sequence[Call]):
         __tracebackhide__ = True
         if not self._length:
             raise AssertionError("There is no last KMS call: this list of recorded calls is empty.")
-        return self._items[self._length - 1]
+        return self._at(self._length - 1)
 
     def filter(self, operation: str | None = None, **params: Any) -> CallList:
         """The calls of ``operation`` (any, if None) whose params include ``params``."""
@@ -415,8 +448,7 @@ class CallList(Sequence[Call]):
         return "\n".join(lines + self._numbered_range(self._length - tail, self._length))
 
     def _numbered_range(self, start: int, stop: int) -> list[str]:
-        items = self._items
-        return _numbered((index + 1, items[index]) for index in range(start, stop))
+        return _numbered((index + 1, self._at(index)) for index in range(start, stop))
 
 
 def _check_criteria(operation: str | None, params: Mapping[str, Any]) -> None:
@@ -505,28 +537,19 @@ def explain_failure(
 # --- the writer's side ---------------------------------------------------------------
 
 
-#: A call as the request path records it: the values of :class:`Call`'s fields, in order.
-CallFields = tuple[
-    str, Mapping[str, Any], Mapping[str, Any] | None, str | None, str | None, int, str, str,
-    str, int, datetime, bool, float, str | None, str,
-]  # fmt: skip
-_FIELD_NAMES = tuple(field.name for field in fields(Call))
-
-
 class CallRecorder:
     """A thread-safe log of calls (the HTTP server records from many threads): every
     call, or with ``limit`` only the most recent ``limit`` of them (0: none).
 
-    The request path records a call as a tuple of its fields, and the log makes it a
-    :class:`Call` when the calls are first read: an object and a 15-entry dictionary
-    less per request, about 1 % of a call through boto3 (issue #8), and ~500 B less
-    memory per call until a test reads the log.
+    The request path records a call as a tuple of its fields, which becomes a
+    :class:`Call` when a test first reads it (:class:`CallList`): an object and a
+    15-entry dictionary less per request, about 1 % of a call through boto3 (issue #8),
+    and ~370 B less memory per call that is never read.
     """
 
     def __init__(self, limit: int | None = None) -> None:
         self._lock = threading.Lock()
         self._calls: list[Call | CallFields] = []
-        self._made = 0  # the leading entries of _calls that are Calls already
         self._limit = limit
 
     def record(self, call: Call | CallFields) -> None:
@@ -541,30 +564,21 @@ class CallRecorder:
                 # A new list, as in clear(): snapshots view the old one. Trimming only at
                 # twice the limit keeps each call's share of the copying constant.
                 self._calls = calls[-limit:]
-                self._made = max(0, self._made - (len(calls) - limit))
 
     @property
     def calls(self) -> CallList:
         """A snapshot of the calls recorded so far (later calls do not appear in it)."""
         with self._lock:
             calls, limit = self._calls, self._limit
-            # Made in place: a snapshot views only entries that were Calls when it was taken.
-            for index in range(self._made, len(calls)):
-                entry = calls[index]
-                if type(entry) is tuple:
-                    calls[index] = Call._of(dict(zip(_FIELD_NAMES, entry, strict=True)))
-            self._made = len(calls)
-            made = cast("list[Call]", calls)
-            if limit is not None and len(made) > limit:
-                return CallList(made[-limit:])
-            return CallList._view(made, len(made))
+            if limit is not None and len(calls) > limit:
+                return CallList(map(_as_call, calls[-limit:]))
+            return CallList._view(calls, len(calls))
 
     def clear(self) -> None:
         """Forget every call; snapshots taken before keep their calls."""
         with self._lock:
             # A new list rather than list.clear(): existing snapshots view the old one.
             self._calls = []
-            self._made = 0
 
     def __len__(self) -> int:
         count = len(self._calls)

@@ -8,13 +8,14 @@ import json
 import pickle
 import threading
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from pytest_fakekms.matching import ANY
 from pytest_fakekms.recorder import (
     Call,
+    CallFields,
     CallList,
     CallRecorder,
     FrozenDict,
@@ -27,6 +28,11 @@ from pytest_fakekms.recorder import (
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 KEY = "1234abcd-12ab-34cd-56ef-1234567890ab"
 KEY_ARN = f"arn:aws:kms:us-east-1:123456789012:key/{KEY}"
+
+
+def _fields_of(call: Call) -> CallFields:
+    """``call`` as the request path records it: its fields' values, in order."""
+    return cast("CallFields", tuple(getattr(call, f.name) for f in dataclasses.fields(Call)))
 
 
 def make_call(
@@ -496,8 +502,7 @@ class TestCallRecorder:
         on the first read, once, with every field in place and params frozen."""
         recorder = CallRecorder()
         call = make_call("Encrypt", KeyId=KEY, Plaintext=b"x")
-        fields = tuple(getattr(call, f.name) for f in dataclasses.fields(Call))
-        recorder.record(fields)
+        recorder.record(_fields_of(call))
         recorder.record(make_call("DescribeKey"))
         first = recorder.calls[0]
         assert type(first) is Call
@@ -505,6 +510,18 @@ class TestCallRecorder:
         assert isinstance(first.params, FrozenDict)
         assert recorder.calls[0] is first  # made once, kept
         assert recorder.calls.operations == ["Encrypt", "DescribeKey"]
+
+    def test_a_report_makes_only_the_calls_it_shows(self) -> None:
+        """A failing test's report of 1,000 calls lists 10: only those become Calls;
+        iterating the log makes the rest."""
+        recorder = CallRecorder()
+        for n in range(1000):
+            recorder.record(_fields_of(make_call("DescribeKey", attempt=n + 1)))
+        assert "… 990 calls omitted …" in recorder.calls.render(limit=10)
+        made = [i for i, entry in enumerate(recorder._calls) if type(entry) is Call]
+        assert made == [*range(5), *range(995, 1000)]
+        assert [call.attempt for call in recorder.calls] == list(range(1, 1001))
+        assert all(type(entry) is Call for entry in recorder._calls)
 
     def test_record_and_read(self) -> None:
         recorder = CallRecorder()

@@ -35,7 +35,7 @@ BENCHMARK_SCRIPTS = [
     f"benchmarks/{name}.py"
     for name in (
         "bench", "compare", "instructions", "sweep", "state_scaling", "timing", "shared",
-        "profile_fake",
+        "profile_fake", "toy_fake",
     )
 ]  # fmt: skip
 

@@ -1,11 +1,12 @@
 """Recorded KMS calls: immutable :class:`Call` values in a read-only, list-like log.
 
 Every request that reaches the fake becomes one :class:`Call` (failed requests and
-each retry attempt included) appended to a :class:`CallRecorder`. Tests read the
-log as a :class:`CallList`: a snapshot that supports ``len``, indexing, slicing,
-iteration, ``filter`` and the singular getters ``last`` and ``one``.
+each retry attempt included) in a :class:`CallRecorder`: recorded as the tuple of its
+fields, and made a ``Call`` when a test first reads it. Tests read the log as a
+:class:`CallList`: a snapshot that supports ``len``, indexing, slicing, iteration,
+``filter`` and the singular getters ``last`` and ``one``.
 
-A call's ``params`` and ``response`` are deep-frozen on construction: mappings
+A call's ``params`` and ``response`` are deep-frozen when first read: mappings
 become :class:`FrozenDict` and lists :class:`FrozenList`. Both compare equal to
 plain dicts and lists (so ``call.params == {...}`` and pytest's diffs work as
 usual) but refuse every mutation with a ``TypeError``, so a test cannot rewrite

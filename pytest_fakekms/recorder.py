@@ -384,10 +384,13 @@ class CallList(Sequence[Call]):
             raise IndexError(f"CallList index out of range ({_count(self._length)})") from None
 
     def __iter__(self) -> Iterator[Call]:
-        items = self._items
-        for index in range(self._length):
-            entry = items[index]
-            yield self._at(index) if isinstance(entry, tuple) else entry
+        items, length = self._items, self._length
+        # One scan in C finds whether any entry is still fields; iterating then makes them
+        # all Calls, and the loop over them stays islice's (a generator doubled a filter).
+        if tuple in map(type, islice(items, length)):
+            for index in range(length):
+                self._at(index)
+        return cast("Iterator[Call]", islice(items, length))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (CallList, list, tuple)):

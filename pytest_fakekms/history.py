@@ -19,7 +19,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, NamedTuple, TypeGuard
+from typing import Any, NamedTuple, TypeGuard, cast
 
 from pytest_fakekms.policy.elements import DEFAULT_POLICY_NAME, STATEMENT_ELEMENTS
 from pytest_fakekms.recorder import FrozenDict, freeze
@@ -115,17 +115,50 @@ class _CreatedWith(NamedTuple):
         )
 
 
+class _Put(NamedTuple):
+    """A policy put on a key (PutKeyPolicy, or CreateKey with a Policy) as the request
+    path records it, until it is read: a 5-tuple where a :class:`PolicyVersion` is an
+    object and a 7-entry dict (about 1 % of a PutKeyPolicy through boto3, issue #8)."""
+
+    text: str
+    set_at: datetime
+    set_by: str
+    bypass_lockout_check: bool
+    operation: str
+
+    def version(self) -> PolicyVersion:
+        return PolicyVersion._of(
+            {
+                "document": None,  # parsed from the text when first read (see PolicyVersion)
+                "text": self.text,
+                "policy_name": DEFAULT_POLICY_NAME,
+                "set_at": self.set_at,
+                "set_by": self.set_by,
+                "bypass_lockout_check": self.bypass_lockout_check,
+                "operation": self.operation,
+            }
+        )
+
+
 class PolicyHistory:
     """Per-key, append-only lists of policy versions; thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._versions: dict[str, list[PolicyVersion] | _CreatedWith] = {}
+        self._versions: dict[str, list[PolicyVersion | _Put] | _CreatedWith] = {}
 
     def append(self, key_id: str, version: PolicyVersion) -> None:
         """Record that ``version`` came into force on ``key_id``."""
         with self._lock:
             self._list(key_id).append(version)
+
+    def put(
+        self, key_id: str, text: str, set_at: datetime, set_by: str, *, bypass: bool, operation: str
+    ) -> None:
+        """Record that the policy ``text`` was put on ``key_id`` (name ``default``): the
+        same version :meth:`append` would record, kept compact until it is read."""
+        with self._lock:
+            self._list(key_id).append(_Put(text, set_at, set_by, bypass, operation))
 
     def replace(self, key_id: str, versions: list[PolicyVersion]) -> None:
         """Make ``versions`` the whole history of ``key_id`` (a loaded state)."""
@@ -143,10 +176,16 @@ class PolicyHistory:
     def versions(self, key_id: str) -> list[PolicyVersion]:
         """The versions of ``key_id``, oldest first (a copy; empty for an unknown key)."""
         with self._lock:
-            return list(self._list(key_id)) if key_id in self._versions else []
+            if key_id not in self._versions:
+                return []
+            versions = self._list(key_id)
+            for index, entry in enumerate(versions):  # puts become versions, once
+                if isinstance(entry, _Put):
+                    versions[index] = entry.version()
+            return cast("list[PolicyVersion]", list(versions))
 
-    def _list(self, key_id: str) -> list[PolicyVersion]:
-        """``key_id``'s list of versions, made real (call with the lock held)."""
+    def _list(self, key_id: str) -> list[PolicyVersion | _Put]:
+        """``key_id``'s list of versions, made a list (call with the lock held)."""
         versions = self._versions.get(key_id)
         if versions is None:
             versions = self._versions[key_id] = []

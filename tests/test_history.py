@@ -93,6 +93,21 @@ class TestPolicyHistory:
         assert history.versions("k2") == [first]
         assert history.versions("unknown") == []
 
+    def test_a_put_becomes_one_version_when_read(self) -> None:
+        """The request path records a put as a tuple (issue #8): read back, it is the
+        version ``append`` would hold, made once, in order with the others."""
+        history = PolicyHistory()
+        history.created_with("k1", BASE, json.dumps(BASE), T0, ROOT)
+        text = json.dumps(NEW)
+        history.put("k1", text, T0 + timedelta(seconds=5), CALLER, bypass=True, operation="X")
+        history.append("k1", version(NEW, seconds=9))
+        created, put, appended = history.versions("k1")
+        assert created.operation == "CreateKey"
+        assert put == version(NEW, "X", seconds=5, bypass_lockout_check=True)
+        assert put.document == NEW  # parsed from the text when first read
+        assert history.versions("k1")[1] is put
+        assert appended == version(NEW, seconds=9)
+
     def test_versions_returns_a_copy(self) -> None:
         history = PolicyHistory()
         history.append("k1", version(BASE))

@@ -16,11 +16,9 @@ from __future__ import annotations
 from pytest_fakekms import errors
 from pytest_fakekms.domain.identifiers import partition_for
 from pytest_fakekms.domain.keys import KeyRecord
-from pytest_fakekms.history import PolicyVersion
 from pytest_fakekms.operations.base import Context, Params, Result, operation
 from pytest_fakekms.operations.policies import check_policy_name
 from pytest_fakekms.policy.document import PolicyDocument, parse_policy
-from pytest_fakekms.policy.elements import DEFAULT_POLICY_NAME
 from pytest_fakekms.policy.evaluator import check_lockout
 from pytest_fakekms.policy.principals import validate_principals
 
@@ -50,19 +48,8 @@ def set_policy(
 ) -> None:
     """Store an accepted policy on the key and append it to the key's history."""
     record.policy_source = document.value  # rendered when first read
-    ctx.state.history.append(
-        record.key_id,
-        PolicyVersion._of(
-            {
-                "document": None,  # parsed from the text when first read (see PolicyVersion)
-                "text": text,
-                "policy_name": DEFAULT_POLICY_NAME,
-                "set_at": ctx.now,
-                "set_by": ctx.caller,
-                "bypass_lockout_check": bypass,
-                "operation": ctx.operation,
-            }
-        ),
+    ctx.state.history.put(
+        record.key_id, text, ctx.now, ctx.caller, bypass=bypass, operation=ctx.operation
     )
 
 

@@ -58,7 +58,7 @@ class Served:
 
     def post(self, operation: str, **params: Any) -> tuple[int, Any]:
         parts = urlsplit(self.url)
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
         try:
             conn.request(
                 "POST", "/", json.dumps(params), {"X-Amz-Target": f"TrentService.{operation}"}

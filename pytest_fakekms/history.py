@@ -104,14 +104,8 @@ class _CreatedWith(NamedTuple):
     set_by: str
 
     def version(self) -> PolicyVersion:
-        return PolicyVersion(
-            document=self.document,
-            text=self.text,
-            policy_name=DEFAULT_POLICY_NAME,
-            set_at=self.set_at,
-            set_by=self.set_by,
-            bypass_lockout_check=False,
-            operation="CreateKey",
+        return _default_version(
+            self.document, self.text, self.set_at, self.set_by, False, "CreateKey"
         )
 
 
@@ -127,17 +121,32 @@ class _Put(NamedTuple):
     operation: str
 
     def version(self) -> PolicyVersion:
-        return PolicyVersion._of(
-            {
-                "document": None,  # parsed from the text when first read (see PolicyVersion)
-                "text": self.text,
-                "policy_name": DEFAULT_POLICY_NAME,
-                "set_at": self.set_at,
-                "set_by": self.set_by,
-                "bypass_lockout_check": self.bypass_lockout_check,
-                "operation": self.operation,
-            }
+        # No document: it is parsed from the text when first read (see PolicyVersion).
+        return _default_version(
+            None, self.text, self.set_at, self.set_by, self.bypass_lockout_check, self.operation
         )
+
+
+def _default_version(
+    document: Mapping[str, Any] | None,
+    text: str,
+    set_at: datetime,
+    set_by: str,
+    bypass: bool,
+    operation: str,
+) -> PolicyVersion:
+    """The version a compact record stands for: the policy named ``default``."""
+    return PolicyVersion._of(
+        {
+            "document": document,
+            "text": text,
+            "policy_name": DEFAULT_POLICY_NAME,
+            "set_at": set_at,
+            "set_by": set_by,
+            "bypass_lockout_check": bypass,
+            "operation": operation,
+        }
+    )
 
 
 class PolicyHistory:

@@ -456,11 +456,20 @@ WORK: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
 }
 
 
-def on_body(work: Callable[[dict[str, Any]], object]) -> Callable[[Any], object]:
-    """``work`` as the floor's per-request work: ``json.loads`` of the body, then ``work``."""
+def _json_of(request: Any) -> dict[str, Any]:
+    params: dict[str, Any] = json.loads(request.body)
+    return params
+
+
+def on_body(
+    work: Callable[[dict[str, Any]], object],
+    read: Callable[[Any], dict[str, Any]] = _json_of,
+) -> Callable[[Any], object]:
+    """``work`` as a responder's per-request work: ``read`` the body (``json.loads``
+    unless told otherwise), then ``work`` on what it gives."""
 
     def on_request(request: Any) -> None:
-        work(json.loads(request.body))
+        work(read(request))
 
     return on_request
 

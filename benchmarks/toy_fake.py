@@ -75,26 +75,19 @@ def toy_backend() -> bench.Backend:
     return bench.Backend("toy", client, contextlib.nullcontext)
 
 
+TOY_AND_WORK = "toy + work"
+
+
 def toy_and_work_backend() -> bench.Backend:
     """The toy, which also does ``bench.WORK`` (a signature, AES-GCM, the policy's
     ``json.loads``) on the body it decoded: the least any fake that keeps state and
     answers these operations correctly can cost."""
-
-    def with_work(work: Any) -> Any:
-        def on_request(request: Any) -> None:
-            work(toy_work(request))
-
-        return on_request
-
-    work = {operation: with_work(w) for operation, (_, w) in bench.WORK.items()}
+    work = {op: bench.on_body(w, read=toy_work) for op, (_, w) in bench.WORK.items()}
     operations = [*bench.FloorResponder().bodies, "ListKeys"]
     responder = bench.FloorResponder(work={op: work.get(op, toy_work) for op in operations})
     client = make_client()
     responder.install(client)
     return bench.Backend(TOY_AND_WORK, client, contextlib.nullcontext, work_only=True)
-
-
-TOY_AND_WORK = "toy + work"
 
 
 def report(results: Sequence[bench.CaseResult], command: str, rounds: int) -> str:
@@ -112,7 +105,7 @@ def report(results: Sequence[bench.CaseResult], command: str, rounds: int) -> st
         toy = paired_ratio(series["toy"], series["floor"])
         fake = paired_ratio(series["fake"], series["floor"])
         price = paired_ratio(series["fake"], series["toy"])
-        worked = series.get(TOY_AND_WORK) if result.case.name.startswith(bench.WORK_CASES) else None
+        worked = series.get(TOY_AND_WORK)  # timed only where there is work (work_only)
         if worked is None:
             with_work = beyond_work = "—"
         else:

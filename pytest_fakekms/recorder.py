@@ -326,6 +326,8 @@ CallFields = tuple[
     str, int, datetime, bool, float, str | None, str,
 ]  # fmt: skip
 _FIELD_NAMES = tuple(field.name for field in fields(Call))
+#: Held while an entry recorded as fields becomes a :class:`Call` (on its first read only).
+_MAKING_CALLS = threading.Lock()
 
 
 def _as_call(entry: Call | CallFields) -> Call:
@@ -362,9 +364,18 @@ class CallList(Sequence[Call]):
         """Item ``index``, made a :class:`Call` (once, in place) if it is still fields."""
         entry = self._items[index]
         if isinstance(entry, tuple):  # only in a view: its list is the recorder's
-            call = _as_call(entry)
-            cast("list[Call | CallFields]", self._items)[index] = call
-            return call
+            with _MAKING_CALLS:
+                entry = self._make(index)
+        return entry
+
+    def _make(self, index: int) -> Call:
+        """Item ``index``, made a :class:`Call` in place if it is still fields; call it
+        with ``_MAKING_CALLS`` held, so that threads (the HTTP server's, a test's) reading
+        the same entry at once make one Call between them and all get that one."""
+        entry = self._items[index]
+        if isinstance(entry, tuple):
+            entry = _as_call(entry)
+            cast("list[Call | CallFields]", self._items)[index] = entry
         return entry
 
     def __len__(self) -> int:
@@ -388,8 +399,9 @@ class CallList(Sequence[Call]):
         # One scan in C finds whether any entry is still fields; iterating then makes them
         # all Calls, and the loop over them stays islice's (a generator doubled a filter).
         if tuple in map(type, islice(items, length)):
-            for index in range(length):
-                self._at(index)
+            with _MAKING_CALLS:  # once for the whole list, not per entry (~15 % of it)
+                for index in range(length):
+                    self._make(index)
         return cast("Iterator[Call]", islice(items, length))
 
     def __eq__(self, other: object) -> bool:

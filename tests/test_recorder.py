@@ -572,3 +572,43 @@ class TestCallRecorder:
         for n in range(8):
             mine = [call.params["Seq"] for call in calls.filter(KeyId=f"t{n}")]
             assert mine == list(range(1000))
+
+    def test_threads_reading_an_entry_at_once_get_one_call(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Two threads that first read the same entry at once (the HTTP server's threads,
+        or a test's), one by index and one by iterating, get the very same Call: the entry
+        becomes a Call once. Making it is slowed here so that the second read comes while
+        the first is still making it."""
+        import time
+
+        from pytest_fakekms import recorder as module
+
+        recorder = CallRecorder()
+        recorder.record(_fields_of(make_call("DescribeKey", KeyId=KEY)))
+        real = module._as_call
+
+        def slow(entry: Any) -> Call:
+            time.sleep(0.05)
+            return real(entry)
+
+        monkeypatch.setattr(module, "_as_call", slow)
+        snapshot = recorder.calls
+        start = threading.Barrier(2)
+        got: list[Call] = []
+
+        def index() -> None:
+            start.wait()
+            got.append(snapshot[0])
+
+        def iterate() -> None:
+            start.wait()
+            got.extend(snapshot)
+
+        threads = [threading.Thread(target=read) for read in (index, iterate)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(got) == 2
+        assert got[0] is got[1] is recorder.calls[0]

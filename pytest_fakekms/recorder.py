@@ -330,11 +330,9 @@ _FIELD_NAMES = tuple(field.name for field in fields(Call))
 _MAKING_CALLS = threading.Lock()
 
 
-def _as_call(entry: Call | CallFields) -> Call:
-    """A recorded entry as a :class:`Call` (the request path records fields)."""
-    if isinstance(entry, tuple):
-        return Call._of(dict(zip(_FIELD_NAMES, entry, strict=True)))
-    return entry
+def _as_call(entry: CallFields) -> Call:
+    """The :class:`Call` of fields the request path recorded."""
+    return Call._of(dict(zip(_FIELD_NAMES, entry, strict=True)))
 
 
 class CallList(Sequence[Call]):
@@ -587,7 +585,9 @@ class CallRecorder:
         with self._lock:
             calls, limit = self._calls, self._limit
             if limit is not None and len(calls) > limit:
-                return CallList(map(_as_call, calls[-limit:]))
+                # Trimmed now rather than copied at every read, so that the log's entries
+                # become Calls once (in the new list) and snapshots stay views.
+                calls = self._calls = calls[-limit:]
             return CallList._view(calls, len(calls))
 
     def clear(self) -> None:

@@ -14,7 +14,7 @@ import pytest
 from conftest import kms_client
 from hypothesis import given
 from hypothesis import strategies as st
-from test_recorder import T0
+from test_recorder import T0, _fields_of, make_call
 from test_server import http_client
 
 from pytest_fakekms import FakeKMS
@@ -104,3 +104,15 @@ def test_the_standalone_server_keeps_no_call() -> None:
         fake.stop()
     assert len(fake.calls) == 0
     assert fake.key(key_id).key_id == key_id
+
+
+def test_a_bounded_log_makes_each_call_once_however_often_it_is_read() -> None:
+    """Over its bound (and before the next record trims it), a log read twice gives the
+    same Call objects: the entries kept become Calls once, not at every read."""
+    recorder = CallRecorder(3)
+    for n in range(5):
+        recorder.record(_fields_of(make_call("DescribeKey", attempt=n + 1)))
+    first, second = recorder.calls, recorder.calls
+    assert [c.attempt for c in first] == [3, 4, 5]
+    assert all(a is b for a, b in zip(first, second, strict=True))
+    assert len(recorder._calls) == 3  # trimmed at the read
